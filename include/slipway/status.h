@@ -47,7 +47,7 @@ struct ErrorDetail {
 };
 
 // The absl::Status payload type URL under which the detail is stored.
-inline constexpr std::string_view kErrorDetailTypeUrl =
+inline constexpr char kErrorDetailTypeUrl[] =
     "type.slipway.dev/slipway.v1.ErrorDetail";
 
 // Returns a status with `code`, the message `message` and `detail` attached.

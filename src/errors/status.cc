@@ -7,17 +7,22 @@
 #include <utility>
 
 #include "absl/strings/cord.h"
+#include "absl/types/optional.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "slipway/v1/error.pb.h"
 #include "src/errors/utf8.h"
+#include "src/errors/strings.h"
 
 namespace slipway {
+
+using ::slipway::internal_strings::Append;
+using ::slipway::internal_strings::Cat;
 
 absl::Status MakeError(absl::StatusCode code, std::string_view message,
                        ErrorDetail detail) {
   if (code == absl::StatusCode::kOk) {
-    return absl::InternalError(absl::StrCat(
+    return absl::InternalError(Cat(
         "slipway bug: MakeError called with an OK code for: ", message));
   }
   v1::ErrorDetail proto;
@@ -25,14 +30,14 @@ absl::Status MakeError(absl::StatusCode code, std::string_view message,
   proto.set_rule(std::move(detail.rule));
   proto.set_value(std::move(detail.value));
   proto.set_fix(std::move(detail.fix));
-  absl::Status status(code, message);
+  absl::Status status(code, internal_strings::ToAbsl(message));
   status.SetPayload(kErrorDetailTypeUrl, absl::Cord(proto.SerializeAsString()));
   return status;
 }
 
 std::optional<ErrorDetail> GetErrorDetail(const absl::Status& status) {
   if (status.ok()) return std::nullopt;
-  std::optional<absl::Cord> payload = status.GetPayload(kErrorDetailTypeUrl);
+  absl::optional<absl::Cord> payload = status.GetPayload(kErrorDetailTypeUrl);
   if (!payload.has_value()) return std::nullopt;
   v1::ErrorDetail proto;
   if (!proto.ParseFromString(std::string(*payload))) return std::nullopt;
@@ -69,7 +74,7 @@ std::string QuoteForMessage(std::string_view value, size_t max_bytes) {
   }
   out += '"';
   if (i < value.size()) {
-    absl::StrAppend(&out, "... (", value.size(), " bytes in all)");
+    Append(&out, "... (", value.size(), " bytes in all)");
   }
   return out;
 }

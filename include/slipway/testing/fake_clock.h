@@ -3,7 +3,8 @@
 // waits through its Clock runs instantly under test (the rocksdb
 // MockSystemClock habit).
 //
-// Thread-safety: thread-safe.
+// Thread-safety: thread-safe. Concurrent Advance/SleepFor calls add up: two
+// threads each advancing by 1s move the clock by exactly 2s.
 #ifndef SLIPWAY_TESTING_FAKE_CLOCK_H_
 #define SLIPWAY_TESTING_FAKE_CLOCK_H_
 
@@ -29,13 +30,17 @@ class FakeClock final : public Clock {
   // ignored, like a real sleep of negative length.
   void SleepFor(absl::Duration d) override;
 
-  // Advances the time by `d`. InvalidArgument if `d` is negative: a fake
-  // clock, like the real one, never runs backwards.
+  // Advances the time by `d` (zero is allowed and does nothing). Returns
+  // InvalidArgument with reason CLOCK_BACKWARDS, leaving the time unchanged,
+  // if `d` is negative: a fake clock, like the real one, never runs backwards.
   absl::Status Advance(absl::Duration d);
 
-  // Sets the time to `t`. InvalidArgument if `t` is before Now().
+  // Sets the time to `t` (t == Now() is allowed and does nothing). Returns
+  // InvalidArgument with reason CLOCK_BACKWARDS, leaving the time unchanged,
+  // if `t` is before Now().
   absl::Status Set(absl::Time t);
 
+  // Returns 2026-01-01T00:00:00Z.
   static absl::Time DefaultStart();
 
  private:

@@ -10,6 +10,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "slipway/validate.h"
 
@@ -29,7 +30,8 @@ class NameSet final : public NameRegistry {
                                     std::string_view name) const override {
     absl::MutexLock lock(&mu_);
     const auto& set = kind == RegisteredKind::kEndpoint ? endpoints_ : pipelines_;
-    return set.contains(name);
+    // Debian's Abseil has its own string_view type.
+    return set.contains(absl::string_view(name.data(), name.size()));
   }
 
  private:
