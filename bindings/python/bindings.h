@@ -2,7 +2,10 @@
 #ifndef SLIPWAY_BINDINGS_PYTHON_BINDINGS_H_
 #define SLIPWAY_BINDINGS_PYTHON_BINDINGS_H_
 
+// Every binding file includes this header first, so all of them see the
+// same type casters (pybind11 requires that across translation units).
 #include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
 
 namespace slipway::python {
 
