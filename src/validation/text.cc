@@ -65,6 +65,47 @@ std::string_view LookAlikeOf(char32_t cp) {
   }
 }
 
+char AsciiLookAlikeOf(char32_t cp) {
+  // Fullwidth forms of ASCII.
+  if (cp >= 0xFF01 && cp <= 0xFF5E) return static_cast<char>(cp - 0xFEE0);
+  switch (cp) {
+    // Cyrillic letters that render like Latin ones.
+    case 0x0430: return 'a';
+    case 0x0435: return 'e';
+    case 0x043E: return 'o';
+    case 0x0440: return 'p';
+    case 0x0441: return 'c';
+    case 0x0443: return 'y';
+    case 0x0445: return 'x';
+    case 0x0456: return 'i';
+    case 0x0458: return 'j';
+    case 0x0455: return 's';
+    case 0x04BB: return 'h';
+    case 0x0410: return 'A';
+    case 0x0412: return 'B';
+    case 0x0415: return 'E';
+    case 0x041A: return 'K';
+    case 0x041C: return 'M';
+    case 0x041D: return 'H';
+    case 0x041E: return 'O';
+    case 0x0420: return 'P';
+    case 0x0421: return 'C';
+    case 0x0422: return 'T';
+    case 0x0425: return 'X';
+    // Greek.
+    case 0x03BF: return 'o';
+    case 0x03B1: return 'a';
+    case 0x03B9: return 'i';
+    case 0x03BD: return 'v';
+    case 0x039F: return 'O';
+    // Typographic dashes and the like.
+    case 0x2010: case 0x2011: case 0x2012: case 0x2013: case 0x2212:
+      return '-';
+    default:
+      return 0;
+  }
+}
+
 std::string DescribeCodePoint(char32_t cp) {
   switch (cp) {
     case ' ': return "a space";
@@ -81,6 +122,8 @@ std::string DescribeCodePoint(char32_t cp) {
   std::string out = absl::StrFormat("U+%04X", static_cast<unsigned>(cp));
   if (std::string_view like = LookAlikeOf(cp); !like.empty()) {
     Append(&out, " (", like, ")");
+  } else if (char ascii = AsciiLookAlikeOf(cp); ascii != 0) {
+    Append(&out, " (a look-alike of '", std::string(1, ascii), "')");
   } else if (IsControl(cp)) {
     Append(&out, " (a control character)");
   } else if (IsUnicodeSpace(cp)) {

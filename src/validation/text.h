@@ -27,6 +27,10 @@ std::string DescribeCodePoint(char32_t cp);
 // a short description ("a look-alike of '.'"); otherwise empty.
 std::string_view LookAlikeOf(char32_t cp);
 
+// If `cp` renders like an ASCII character (Cyrillic 'а', fullwidth 'ｆ',
+// typographic dashes), returns that character; otherwise 0.
+char AsciiLookAlikeOf(char32_t cp);
+
 // Returns whether `cp` is a control character (C0, DEL or C1).
 inline bool IsControl(char32_t cp) {
   return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F);

@@ -211,9 +211,8 @@ absl::Status FeatureName(std::string_view name, const ValidationPolicy& policy) 
       return Reject(internal_validation::kFeatureNameRule, name,
                     "it is a reserved keyword of the feature registry",
                     Cat("choose another name, e.g. \"", name,
-                                 "_value\"; reserved: ",
-                                 absl::StrJoin(policy.reserved_feature_names,
-                                               ", ")),
+                        "_value\" (the policy's reserved_feature_names lists "
+                        "the reserved words; docs/validation.md the defaults)"),
                     "FEATURE_NAME_RESERVED");
     }
   }

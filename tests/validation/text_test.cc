@@ -44,6 +44,9 @@ TEST(DescribeCodePointTest, NamesWhatUsersSee) {
   EXPECT_THAT(DescribeCodePoint(0xFF0E), HasSubstr("look-alike of '.'"));
   EXPECT_THAT(DescribeCodePoint(0x2215), HasSubstr("look-alike of '/'"));
   EXPECT_THAT(DescribeCodePoint(0x0430), HasSubstr("U+0430"));
+  EXPECT_THAT(DescribeCodePoint(0x0430), HasSubstr("look-alike of 'a'"));
+  EXPECT_THAT(DescribeCodePoint(0xFF46), HasSubstr("look-alike of 'f'"));
+  EXPECT_THAT(DescribeCodePoint(0x5B9F), HasSubstr("non-ASCII"));
 }
 
 TEST(LookAlikeTest, ListsSeparatorsAndInvisibles) {
