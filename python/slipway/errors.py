@@ -115,6 +115,9 @@ _BY_CODE = {
 # Reasons that select a narrower class than their code.
 _BY_REASON = {
     "EMERGENCY_STOP_ACTIVE": EmergencyStopError,
+    # A file where a directory should be (or the reverse) is a store
+    # problem, not a gate.
+    "PATH_CONFLICT": StoreError,
 }
 
 

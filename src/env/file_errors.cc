@@ -51,6 +51,18 @@ Mapping MapErrno(int error_number) {
       return {absl::StatusCode::kPermissionDenied, "PERMISSION_DENIED",
               "Give this process access to the path and its parent "
               "directories, or choose a writable location."};
+    case ENOTDIR:
+    case EISDIR:
+    case ENOTEMPTY:
+    case EEXIST:
+      // The user's paths disagree with what is on disk: not a slipway bug.
+      return {absl::StatusCode::kFailedPrecondition, "PATH_CONFLICT",
+              "A file stands where a directory is expected, or the reverse: "
+              "check the path and what is on disk there."};
+    case ENAMETOOLONG:
+    case ELOOP:
+      return {absl::StatusCode::kInvalidArgument, "PATH_INVALID",
+              "Use a shorter path without symbolic-link loops."};
     default:
       return {absl::StatusCode::kInternal, "IO_ERROR",
               "Check that the path names what it should (a directory where "

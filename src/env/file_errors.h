@@ -20,6 +20,9 @@ namespace slipway::internal_env {
 //   ENOSPC, EDQUOT         ResourceExhausted  DISK_FULL
 //   EMFILE, ENFILE         ResourceExhausted  TOO_MANY_OPEN_FILES
 //   EACCES, EPERM, EROFS   PermissionDenied   PERMISSION_DENIED
+//   ENOTDIR, EISDIR,       FailedPrecondition PATH_CONFLICT
+//     ENOTEMPTY, EEXIST
+//   ENAMETOOLONG, ELOOP    InvalidArgument    PATH_INVALID
 //   anything else          Internal           IO_ERROR
 //
 // The message reads `<operation> failed for "<path>"<context>: <strerror>

@@ -40,8 +40,9 @@ TEST(FileSystemErrorsTest, MapsErrnoToCodeAndReason) {
            Case{EROFS, absl::StatusCode::kPermissionDenied,
                 "PERMISSION_DENIED"},
            Case{EIO, absl::StatusCode::kInternal, "IO_ERROR"},
-           Case{ENOTDIR, absl::StatusCode::kInternal, "IO_ERROR"},
-           Case{EISDIR, absl::StatusCode::kInternal, "IO_ERROR"},
+           Case{ENOTDIR, absl::StatusCode::kFailedPrecondition, "PATH_CONFLICT"},
+           Case{EISDIR, absl::StatusCode::kFailedPrecondition, "PATH_CONFLICT"},
+           Case{ENAMETOOLONG, absl::StatusCode::kInvalidArgument, "PATH_INVALID"},
            Case{0, absl::StatusCode::kInternal, "IO_ERROR"},
        }) {
     const absl::Status s = FileError(c.error_number, "open", "/data/f");

@@ -147,7 +147,7 @@ TYPED_TEST(FileSystemContractTest, FailedWriteOntoDirectoryLeavesNoTrace) {
   const absl::Status s =
       this->fs().WriteFileAtomically(this->Path("d"), "data");
   EXPECT_FALSE(s.ok());
-  EXPECT_EQ(ReasonOf(s), "IO_ERROR") << s;
+  EXPECT_EQ(ReasonOf(s), "PATH_CONFLICT") << s;
   EXPECT_EQ(ValueOf(s), this->Path("d"));
   // Neither the temporary file nor anything else is left behind.
   EXPECT_THAT(this->List(), ElementsAre("d"));
@@ -167,8 +167,8 @@ TYPED_TEST(FileSystemContractTest, WriteUnderARegularFileFails) {
   this->Write("file", "keep me");
   const std::string path = this->Path("file/child");
   const absl::Status s = this->fs().WriteFileAtomically(path, "data");
-  EXPECT_EQ(s.code(), absl::StatusCode::kInternal) << s;
-  EXPECT_EQ(ReasonOf(s), "IO_ERROR");
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_EQ(ReasonOf(s), "PATH_CONFLICT");
   EXPECT_EQ(ValueOf(s), path);
   EXPECT_THAT(MessageOf(s), HasSubstr(QuoteForMessage(path)));
   EXPECT_THAT(MessageOf(s), HasSubstr("Not a directory"));
@@ -203,24 +203,24 @@ TYPED_TEST(FileSystemContractTest, EveryOperationOnAMissingPathIsNotFound) {
   EXPECT_THAT(this->List(), IsEmpty());
 }
 
-TYPED_TEST(FileSystemContractTest, FileOperationsOnADirectoryAreIoErrors) {
+TYPED_TEST(FileSystemContractTest, FileOperationsOnADirectoryArePathConflicts) {
   ASSERT_TRUE(this->fs().CreateDirs(this->Path("d")).ok());
   const std::string dir = this->Path("d");
-  EXPECT_EQ(ReasonOf(this->fs().ReadFile(dir).status()), "IO_ERROR");
-  EXPECT_EQ(ReasonOf(this->fs().FileSize(dir).status()), "IO_ERROR");
-  EXPECT_EQ(ReasonOf(this->fs().DeleteFile(dir)), "IO_ERROR");
+  EXPECT_EQ(ReasonOf(this->fs().ReadFile(dir).status()), "PATH_CONFLICT");
+  EXPECT_EQ(ReasonOf(this->fs().FileSize(dir).status()), "PATH_CONFLICT");
+  EXPECT_EQ(ReasonOf(this->fs().DeleteFile(dir)), "PATH_CONFLICT");
   absl::StatusOr<bool> exists = this->fs().Exists(dir);
   ASSERT_TRUE(exists.ok()) << exists.status();
   EXPECT_TRUE(*exists);  // Still there.
 }
 
-TYPED_TEST(FileSystemContractTest, ListDirOfAFileIsAnIoError) {
+TYPED_TEST(FileSystemContractTest, ListDirOfAFileIsAPathConflict) {
   this->Write("f", "x");
   absl::StatusOr<std::vector<std::string>> r =
       this->fs().ListDir(this->Path("f"));
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), absl::StatusCode::kInternal);
-  EXPECT_EQ(ReasonOf(r.status()), "IO_ERROR");
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ReasonOf(r.status()), "PATH_CONFLICT");
 }
 
 TYPED_TEST(FileSystemContractTest, ExistsForFilesDirectoriesAndMissing) {
@@ -265,11 +265,11 @@ TYPED_TEST(FileSystemContractTest, CreateDirsIsIdempotent) {
 TYPED_TEST(FileSystemContractTest, CreateDirsThroughARegularFileFails) {
   this->Write("f", "x");
   const absl::Status under = this->fs().CreateDirs(this->Path("f/sub/dir"));
-  EXPECT_EQ(under.code(), absl::StatusCode::kInternal) << under;
-  EXPECT_EQ(ReasonOf(under), "IO_ERROR");
+  EXPECT_EQ(under.code(), absl::StatusCode::kFailedPrecondition) << under;
+  EXPECT_EQ(ReasonOf(under), "PATH_CONFLICT");
   const absl::Status at = this->fs().CreateDirs(this->Path("f"));
-  EXPECT_EQ(at.code(), absl::StatusCode::kInternal) << at;
-  EXPECT_EQ(ReasonOf(at), "IO_ERROR");
+  EXPECT_EQ(at.code(), absl::StatusCode::kFailedPrecondition) << at;
+  EXPECT_EQ(ReasonOf(at), "PATH_CONFLICT");
   EXPECT_EQ(this->Read("f"), "x");
 }
 
@@ -342,7 +342,7 @@ TYPED_TEST(FileSystemContractTest, RenameFileOntoADirectoryFails) {
   ASSERT_TRUE(this->fs().CreateDirs(this->Path("d")).ok());
   const absl::Status s =
       this->fs().RenameFile(this->Path("f"), this->Path("d"));
-  EXPECT_EQ(ReasonOf(s), "IO_ERROR") << s;
+  EXPECT_EQ(ReasonOf(s), "PATH_CONFLICT") << s;
   EXPECT_THAT(MessageOf(s), HasSubstr(QuoteForMessage(this->Path("d"))));
   EXPECT_EQ(this->Read("f"), "x");
 }
