@@ -119,7 +119,8 @@ absl::Status ModelName(std::string_view name);
 // SPEC §1 model version: semver ^v?\d+\.\d+\.\d+(-[a-zA-Z0-9.]+)?$ or a
 // positive integer revision (1 to 9223372036854775807, no leading zeros), or
 // the alias `latest`, which is rejected when `environment` is a production
-// environment (reason LATEST_IN_PRODUCTION). Reasons MODEL_VERSION_INVALID,
+// environment (reason LATEST_IN_PRODUCTION). At most 128 characters (a
+// storage bound; docs/validation.md). Reasons MODEL_VERSION_INVALID,
 // LATEST_IN_PRODUCTION, ENVIRONMENT_UNKNOWN.
 absl::Status ModelVersion(std::string_view version, std::string_view environment,
                           const ValidationPolicy& policy = DefaultValidationPolicy());
@@ -158,19 +159,17 @@ absl::Status PipelineName(std::string_view name,
 absl::Status EnvironmentName(std::string_view name,
                              const ValidationPolicy& policy = DefaultValidationPolicy());
 
-// Experiment name: 1 to 500 characters of valid UTF-8 text without control
-// characters and without leading or trailing whitespace. Reason
-// EXPERIMENT_NAME_INVALID.
+// Experiment name: 1 to 500 characters of valid UTF-8 text, not only white
+// space, without control characters. Reason EXPERIMENT_NAME_INVALID.
 absl::Status ExperimentName(std::string_view name);
 
 // Run name: as an experiment name, 1 to 250 characters. Reason RUN_NAME_INVALID.
 absl::Status RunName(std::string_view name);
 
 // Metric, param and tag keys: 1 to 250 characters of letters (any script),
-// digits, '_', '-', '.', ' ', ':' and '/', not starting with '/', without
-// '.' or '..' path segments, without leading or trailing whitespace (MLflow's
-// rule, never stricter). Reasons METRIC_KEY_INVALID, PARAM_KEY_INVALID,
-// TAG_KEY_INVALID.
+// digits, '_', '-', '.', ' ', ':' and '/', not starting or ending with '/',
+// without empty, '.' or '..' path segments (MLflow's rule, never stricter).
+// Reasons METRIC_KEY_INVALID, PARAM_KEY_INVALID, TAG_KEY_INVALID.
 absl::Status MetricKey(std::string_view key);
 absl::Status ParamKey(std::string_view key);
 absl::Status TagKey(std::string_view key);

@@ -78,8 +78,7 @@ std::string Parse(std::string_view v, ParsedVersion* out, std::string* fix) {
   if (rest.front() == 'v') {
     rest.remove_prefix(1);
   } else if (rest.front() == 'V') {
-    *fix = Cat("write a lowercase 'v' or none, e.g. \"",
-                        v.substr(1), "\"");
+    *fix = "write a lowercase 'v' or none, e.g. \"v2.4.1\" or \"2.4.1\"";
     return "uppercase 'V' is not allowed";
   }
   std::string_view core = rest;
@@ -133,9 +132,9 @@ std::string Parse(std::string_view v, ParsedVersion* out, std::string* fix) {
               "the pre-release has a non-ASCII character at position ",
               position, " (only letters, digits and '.')");
         }
-        return Cat("the pre-release has '", std::string(1, c),
-                            "' at position ", position,
-                            " (only letters, digits and '.')");
+        return Cat("the pre-release has ",
+                   DescribeCodePoint(static_cast<unsigned char>(c)),
+                   " at position ", position, " (only letters, digits and '.')");
       }
     }
   }
