@@ -12,6 +12,7 @@ namespace slipway::python {
 void RegisterStatusTranslation(pybind11::module_& m);
 void RegisterValidateBindings(pybind11::module_& m);
 void RegisterEnvBindings(pybind11::module_& m);
+void RegisterBenchBindings(pybind11::module_& m);
 
 }  // namespace slipway::python
 

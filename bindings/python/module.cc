@@ -12,4 +12,5 @@ PYBIND11_MODULE(_slipway, m) {
   slipway::python::RegisterStatusTranslation(m);
   slipway::python::RegisterValidateBindings(m);
   slipway::python::RegisterEnvBindings(m);
+  slipway::python::RegisterBenchBindings(m);
 }
