@@ -1,0 +1,93 @@
+// Per-run in-memory metric buffers: the first stop of every logged point
+// (design 0002, "Logging path").
+//
+// Points are appended to one column buffer per metric key; a buffer that
+// reaches kMaxPointsPerChunk points is sealed at once into an encoded chunk,
+// and Drain() seals the rest and hands every sealed chunk to the writer,
+// which stores them (with their summaries) in one transaction.
+//
+// Thread-safety: not thread-safe. The owning run guards its buffer with its
+// own lock, so the hot path costs one uncontended lock and a few stores.
+// Once warm (keys seen, columns reserved) Append allocates nothing except
+// when it seals a chunk.
+#ifndef SLIPWAY_SRC_TRACKING_METRIC_BUFFER_H_
+#define SLIPWAY_SRC_TRACKING_METRIC_BUFFER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "slipway/tracking.h"
+#include "src/codec/chunk.h"
+
+namespace slipway::internal_tracking {
+
+// A chunk ready to be stored: the key it belongs to, its summary and bytes.
+// The store numbers chunks per (run, key) when it writes them.
+struct SealedChunk {
+  std::string key;
+  internal_codec::ChunkSummary summary;
+  std::string data;
+};
+
+class MetricBuffer {
+ public:
+  MetricBuffer() = default;
+  MetricBuffer(const MetricBuffer&) = delete;
+  MetricBuffer& operator=(const MetricBuffer&) = delete;
+
+  // Returns the slot of `key`, creating an empty one on first use. Slots are
+  // stable for the buffer's life, so callers may cache them. The key must
+  // already be validated (validate::MetricKey).
+  size_t Slot(std::string_view key);
+
+  // The key of `slot`. Requires slot < slot_count().
+  const std::string& key(size_t slot) const { return slots_[slot].key; }
+  size_t slot_count() const { return slots_.size(); }
+
+  // Appends one point to `slot` (which must exist), sealing the slot into a
+  // chunk when it is full. Returns an encoding error only on a bug.
+  absl::Status Append(size_t slot, int64_t step, int64_t timestamp_ms,
+                      double value);
+
+  // Appends many points at once (same-length columns; InvalidArgument
+  // otherwise, nothing appended). Sealed in kMaxPointsPerChunk pieces.
+  absl::Status AppendColumns(size_t slot, std::span<const int64_t> steps,
+                             std::span<const int64_t> timestamps_ms,
+                             std::span<const double> values);
+
+  // Seals every non-empty slot and moves all sealed chunks, oldest first, to
+  // the end of `*out`. The buffer is then empty (slots are kept).
+  absl::Status Drain(std::vector<SealedChunk>* out);
+
+  // Points appended and not yet drained (sealed or not).
+  size_t pending_points() const { return pending_points_; }
+
+ private:
+  struct SlotData {
+    std::string key;
+    internal_codec::PointColumns columns;
+  };
+
+  absl::Status Seal(SlotData& slot);
+
+  std::vector<SlotData> slots_;
+  absl::flat_hash_map<std::string, size_t> index_;
+  std::vector<SealedChunk> sealed_;
+  size_t pending_points_ = 0;
+};
+
+// Folds a chunk's summary into the running summary of its key (count, last,
+// min and max ignoring NaN, exactly as the store keeps them). `total` with
+// count 0 is an empty summary.
+void MergeSummary(const internal_codec::ChunkSummary& chunk,
+                  MetricSummary* total);
+
+}  // namespace slipway::internal_tracking
+
+#endif  // SLIPWAY_SRC_TRACKING_METRIC_BUFFER_H_
