@@ -1,0 +1,98 @@
+#include "src/storage/sqlite/schema.h"
+
+namespace slipway::internal_storage {
+
+// Conventions (docs/storage.md): STRICT tables, so a value of the wrong type
+// is refused instead of silently stored; WITHOUT ROWID where the primary key
+// is the access path and rows are small; times are integer milliseconds since
+// the Unix epoch (UTC); doubles that must keep NaN/±Inf/-0.0 are 8-byte
+// sortable BLOBs (src/storage/sortable_double.h); enumerations are TEXT with
+// a CHECK listing the allowed spellings (readable in the sqlite3 shell).
+const char kMigration1TrackingSchema[] = R"sql(
+CREATE TABLE experiment (
+  experiment_id INTEGER PRIMARY KEY,
+  name          TEXT    NOT NULL UNIQUE,
+  created_ms    INTEGER NOT NULL,
+  lifecycle     TEXT    NOT NULL DEFAULT 'active'
+                CHECK (lifecycle IN ('active', 'deleted'))
+) STRICT;
+
+CREATE TABLE experiment_tag (
+  experiment_id INTEGER NOT NULL
+                REFERENCES experiment (experiment_id) ON DELETE CASCADE,
+  key           TEXT    NOT NULL,
+  value         TEXT    NOT NULL,
+  PRIMARY KEY (experiment_id, key)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE run (
+  run_id        TEXT    NOT NULL PRIMARY KEY
+                CHECK (length(run_id) = 32 AND run_id NOT GLOB '*[^0-9a-f]*'),
+  experiment_id INTEGER NOT NULL REFERENCES experiment (experiment_id),
+  name          TEXT    NOT NULL,
+  status        TEXT    NOT NULL
+                CHECK (status IN ('RUNNING', 'FINISHED', 'FAILED', 'KILLED')),
+  start_ms      INTEGER NOT NULL,
+  end_ms        INTEGER,
+  parent_run_id TEXT    REFERENCES run (run_id) ON DELETE SET NULL,
+  user          TEXT    NOT NULL DEFAULT '',
+  source_path   TEXT    NOT NULL DEFAULT '',
+  source_commit TEXT    NOT NULL DEFAULT '',
+  heartbeat_ms  INTEGER,
+  owner         TEXT    NOT NULL DEFAULT '',
+  lifecycle     TEXT    NOT NULL DEFAULT 'active'
+                CHECK (lifecycle IN ('active', 'deleted'))
+) STRICT;
+
+-- Listing and searching the runs of an experiment, newest first.
+CREATE INDEX run_by_experiment ON run (experiment_id, start_ms DESC);
+-- Child runs of a parent.
+CREATE INDEX run_by_parent ON run (parent_run_id)
+  WHERE parent_run_id IS NOT NULL;
+-- The stale-run sweep looks only at RUNNING runs, oldest heartbeat first.
+CREATE INDEX run_running_by_heartbeat ON run (heartbeat_ms)
+  WHERE status = 'RUNNING';
+
+CREATE TABLE param (
+  run_id TEXT NOT NULL REFERENCES run (run_id) ON DELETE CASCADE,
+  key    TEXT NOT NULL,
+  value  TEXT NOT NULL,
+  PRIMARY KEY (run_id, key)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE tag (
+  run_id TEXT NOT NULL REFERENCES run (run_id) ON DELETE CASCADE,
+  key    TEXT NOT NULL,
+  value  TEXT NOT NULL,
+  PRIMARY KEY (run_id, key)
+) STRICT, WITHOUT ROWID;
+
+-- A rowid table on purpose: chunk rows carry blobs of up to tens of KB, and
+-- WITHOUT ROWID tables are for small rows (SQLite's own guidance: under
+-- 1/20 of a page). The primary key is still unique and indexed.
+CREATE TABLE metric_chunk (
+  run_id     TEXT    NOT NULL REFERENCES run (run_id) ON DELETE CASCADE,
+  key        TEXT    NOT NULL,
+  seq        INTEGER NOT NULL CHECK (seq >= 0),
+  first_step INTEGER NOT NULL,
+  last_step  INTEGER NOT NULL,
+  count      INTEGER NOT NULL CHECK (count > 0),
+  codec      INTEGER NOT NULL,
+  data       BLOB    NOT NULL,
+  PRIMARY KEY (run_id, key, seq)
+) STRICT;
+
+CREATE TABLE metric_summary (
+  run_id     TEXT    NOT NULL REFERENCES run (run_id) ON DELETE CASCADE,
+  key        TEXT    NOT NULL,
+  count      INTEGER NOT NULL CHECK (count > 0),
+  last_value BLOB    NOT NULL CHECK (length(last_value) = 8),
+  last_step  INTEGER NOT NULL,
+  last_ms    INTEGER NOT NULL,
+  min_value  BLOB    NOT NULL CHECK (length(min_value) = 8),
+  max_value  BLOB    NOT NULL CHECK (length(max_value) = 8),
+  PRIMARY KEY (run_id, key)
+) STRICT, WITHOUT ROWID;
+)sql";
+
+}  // namespace slipway::internal_storage
