@@ -16,6 +16,7 @@
 #include "src/errors/strings.h"
 #include "src/storage/backoff.h"
 #include "src/storage/sqlite/errors.h"
+#include "src/storage/sqlite/functions.h"
 
 namespace slipway::internal_storage {
 namespace {
@@ -153,6 +154,10 @@ absl::Status Database::Configure() {
     if (rc != SQLITE_OK) {
       return SqliteError(db_, rc, Cat("open (", pragma, ")"), path_);
     }
+  }
+  // slipway_like / slipway_ilike for search (functions.h).
+  if (const int rc = RegisterSqlFunctions(db_); rc != SQLITE_OK) {
+    return SqliteError(db_, rc, "open (registering SQL functions)", path_);
   }
   return absl::OkStatus();
 }
@@ -307,13 +312,13 @@ absl::Status Database::RunTransaction(
 }
 
 absl::StatusOr<Statement> Database::PrepareCached(std::string_view sql,
-                                                  bool write) {
-  auto it = cache_.find(ToAbsl(sql));
+                                                  bool write, bool use_cache) {
+  auto it = use_cache ? cache_.find(ToAbsl(sql)) : cache_.end();
   CachedStatement* entry = nullptr;
   if (it != cache_.end() && !it->second->in_use) {
     entry = it->second.get();
   } else {
-    const bool cache_it = it == cache_.end();
+    const bool cache_it = use_cache && it == cache_.end();
     sqlite3_stmt* stmt = nullptr;
     const char* tail = nullptr;
     const int rc = sqlite3_prepare_v3(
@@ -438,7 +443,11 @@ absl::Status Database::ExecuteScript(std::string_view sql, bool write) {
 }
 
 absl::StatusOr<Statement> Transaction::Prepare(std::string_view sql) {
-  return db_->PrepareCached(sql, write_);
+  return db_->PrepareCached(sql, write_, /*use_cache=*/true);
+}
+
+absl::StatusOr<Statement> Transaction::PrepareUncached(std::string_view sql) {
+  return db_->PrepareCached(sql, write_, /*use_cache=*/false);
 }
 
 absl::Status Transaction::Execute(std::string_view sql) {

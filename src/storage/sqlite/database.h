@@ -183,7 +183,8 @@ class Database {
       ABSL_LOCKS_EXCLUDED(mu_);
   // Runs one statement with no parameters and no interesting rows.
   int ExecRaw(const char* sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<Statement> PrepareCached(std::string_view sql, bool write)
+  absl::StatusOr<Statement> PrepareCached(std::string_view sql, bool write,
+                                          bool use_cache)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status ExecuteScript(std::string_view sql, bool write)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -228,6 +229,13 @@ class Transaction {
   // (The body runs with the Database's mutex held; the analysis cannot see
   // that through the callback, hence ABSL_NO_THREAD_SAFETY_ANALYSIS.)
   absl::StatusOr<Statement> Prepare(std::string_view sql)
+      ABSL_NO_THREAD_SAFETY_ANALYSIS;
+
+  // As Prepare, but the statement is never cached: it is prepared now and
+  // finalized when the handle goes. For SQL whose text varies with user
+  // input (search filters of any shape), which would otherwise grow the
+  // cache without bound.
+  absl::StatusOr<Statement> PrepareUncached(std::string_view sql)
       ABSL_NO_THREAD_SAFETY_ANALYSIS;
 
   // Runs `sql`, one or more statements without parameters (schema scripts,

@@ -76,6 +76,10 @@ CREATE TABLE metric_chunk (
   seq        INTEGER NOT NULL CHECK (seq >= 0),
   first_step INTEGER NOT NULL,
   last_step  INTEGER NOT NULL,
+  -- Steps may be logged out of order, so a step-range read selects chunks
+  -- by their smallest and largest step, not by the first and last.
+  min_step   INTEGER NOT NULL,
+  max_step   INTEGER NOT NULL CHECK (max_step >= min_step),
   count      INTEGER NOT NULL CHECK (count > 0),
   codec      INTEGER NOT NULL,
   data       BLOB    NOT NULL,
@@ -93,6 +97,13 @@ CREATE TABLE metric_summary (
   max_value  BLOB    NOT NULL CHECK (length(max_value) = 8),
   PRIMARY KEY (run_id, key)
 ) STRICT, WITHOUT ROWID;
+
+-- Search: `metrics.<key> <op> <number>` is a range scan of one key's last
+-- values; `params.<key> = '...'` and `tags.<key> = '...'` are lookups by key
+-- and value (LIKE scans one key's values).
+CREATE INDEX metric_summary_by_key_value ON metric_summary (key, last_value);
+CREATE INDEX param_by_key_value ON param (key, value);
+CREATE INDEX tag_by_key_value ON tag (key, value);
 )sql";
 
 }  // namespace slipway::internal_storage
