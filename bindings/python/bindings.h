@@ -7,12 +7,25 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <utility>
+
 namespace slipway::python {
 
 void RegisterStatusTranslation(pybind11::module_& m);
 void RegisterValidateBindings(pybind11::module_& m);
 void RegisterEnvBindings(pybind11::module_& m);
 void RegisterBenchBindings(pybind11::module_& m);
+void RegisterStoreBindings(pybind11::module_& m);
+
+// Runs `f()` without the GIL and returns its result. Every binding that may
+// touch the disk, wait for the background writer or take a library lock
+// calls the core through this, so other Python threads keep running
+// (STYLE.md). `f` must not touch Python objects.
+template <typename F>
+decltype(auto) WithoutGil(F&& f) {
+  pybind11::gil_scoped_release release;
+  return std::forward<F>(f)();
+}
 
 }  // namespace slipway::python
 

@@ -13,4 +13,5 @@ PYBIND11_MODULE(_slipway, m) {
   slipway::python::RegisterValidateBindings(m);
   slipway::python::RegisterEnvBindings(m);
   slipway::python::RegisterBenchBindings(m);
+  slipway::python::RegisterStoreBindings(m);
 }

@@ -41,6 +41,14 @@ void RaiseFromStatus(const absl::Status& status) {
 
 }  // namespace
 
+void SetPythonError(const absl::Status& status) {
+  try {
+    RaiseFromStatus(status);
+  } catch (py::error_already_set& inner) {
+    inner.restore();
+  }
+}
+
 void RegisterStatusTranslation(py::module_& m) {
   py::register_exception_translator([](std::exception_ptr p) {
     if (!p) return;

@@ -35,6 +35,11 @@ T ValueOrThrow(absl::StatusOr<T> value) {
   return *std::move(value);
 }
 
+// Sets the Python error indicator for the non-OK `status`, exactly as the
+// translator would, for raw C-API functions (run_fastcall.cc) that return
+// nullptr instead of throwing. Requires the GIL.
+void SetPythonError(const absl::Status& status);
+
 }  // namespace slipway::python
 
 #endif  // SLIPWAY_BINDINGS_PYTHON_STATUS_TRANSLATION_H_

@@ -3,6 +3,8 @@ rollouts in one embeddable library.
 
     import slipway as sw
     sw.validate.model_name("fraud-detection")
+    with sw.start_run(experiment="fraud") as run:
+        run.log_metric("loss", 0.31, step=10)
 
 The C++ core does the work; this package adds Python ergonomics.
 The guide is in docs/ of the source tree (start with README.md).
@@ -11,7 +13,7 @@ The guide is in docs/ of the source tree (start with README.md).
 from __future__ import annotations
 
 from . import _slipway
-from . import errors, testing, validate
+from . import errors, testing, tracking, validate
 from .errors import (
     AlreadyExistsError,
     EmergencyStopError,
@@ -20,6 +22,20 @@ from .errors import (
     NotFoundError,
     StoreError,
     ValidationError,
+)
+from .store import Experiment, Runs, Store, default_store, open, set_store
+from .tracking import (
+    Run,
+    RunInfo,
+    active_run,
+    end_run,
+    log_metric,
+    log_metrics,
+    log_param,
+    log_params,
+    set_tag,
+    set_tags,
+    start_run,
 )
 from .validate import Policy
 
@@ -30,7 +46,25 @@ __all__ = [
     "errors",
     "testing",
     "validate",
+    "tracking",
     "Policy",
+    "open",
+    "set_store",
+    "default_store",
+    "Store",
+    "Experiment",
+    "Runs",
+    "Run",
+    "RunInfo",
+    "start_run",
+    "active_run",
+    "end_run",
+    "log_metric",
+    "log_metrics",
+    "log_param",
+    "log_params",
+    "set_tag",
+    "set_tags",
     "Error",
     "ValidationError",
     "NotFoundError",

@@ -86,3 +86,79 @@ class testing:  # submodule
         def __init__(self, start: Optional[str] = ...) -> None: ...
         def advance_micros(self, micros: int) -> None: ...
         def set_unix_micros(self, micros: int) -> None: ...
+
+# --- tracking (store_bindings.cc, run_fastcall.cc) ---
+from typing import Any, Dict, Mapping
+import numpy as np
+import numpy.typing as npt
+
+class RunStatus(enum.Enum):
+    RUNNING: int
+    FINISHED: int
+    FAILED: int
+    KILLED: int
+
+class Durability(enum.Enum):
+    BUFFERED: int
+    EVERY_CALL: int
+
+class ExperimentInfo:
+    experiment_id: int
+    name: str
+    created_ms: int
+    tags: List[Tuple[str, str]]
+
+class RunInfo:
+    run_id: str
+    name: str
+    experiment_id: int
+    status: RunStatus
+    start_ms: int
+    end_ms: Optional[int]
+    parent_run_id: str
+    user: str
+    source_path: str
+    source_git_commit: str
+    params: List[Tuple[str, str]]
+    tags: List[Tuple[str, str]]
+
+class MetricSummary:
+    key: str
+    count: int
+    last_value: float
+    last_step: int
+    last_timestamp_ms: int
+    min_value: float
+    max_value: float
+
+class Run:
+    @property
+    def id(self) -> str: ...
+    def log_metric(self, key: str, value: float, step: int = ..., timestamp: Optional[int] = ...) -> None: ...
+    def log_metrics(self, metrics: Mapping[str, float], step: int = ..., timestamp: Optional[int] = ...) -> None: ...
+    def _log_params(self, params: List[Tuple[str, str]]) -> None: ...
+    def _set_tags(self, tags: List[Tuple[str, str]]) -> None: ...
+    def _log_metric_columns(self, key: str, steps: npt.ArrayLike, timestamps_ms: npt.ArrayLike, values: npt.ArrayLike) -> None: ...
+    def _flush(self) -> None: ...
+    def _end(self, status: RunStatus) -> None: ...
+
+class Store:
+    @staticmethod
+    def open(uri: str, clock: Optional[Clock] = ..., durability: Optional[Durability] = ...,
+             flush_interval_s: Optional[float] = ..., busy_deadline_s: Optional[float] = ...,
+             heartbeat_interval_s: Optional[float] = ..., stale_run_timeout_s: Optional[float] = ...,
+             user: Optional[str] = ...) -> Store: ...
+    def now_ms(self) -> int: ...
+    def create_experiment(self, name: str, tags: List[Tuple[str, str]] = ...) -> ExperimentInfo: ...
+    def get_experiment(self, name: str) -> ExperimentInfo: ...
+    def list_experiments(self) -> List[ExperimentInfo]: ...
+    def start_run(self, cls: type, experiment: Optional[str] = ..., name: Optional[str] = ...,
+                  parent_run_id: Optional[str] = ..., params: List[Tuple[str, str]] = ...,
+                  tags: List[Tuple[str, str]] = ..., source_path: Optional[str] = ...) -> Any: ...
+    def get_run(self, run_id: str) -> RunInfo: ...
+    def metric_summaries(self, run_id: str) -> List[MetricSummary]: ...
+    def metric_history(self, run_id: str, key: str, min_step: Optional[int] = ..., max_step: Optional[int] = ...,
+                       max_points: Optional[int] = ...) -> Tuple[np.ndarray, np.ndarray, np.ndarray]: ...
+    def search_runs(self, experiments: List[str], filter: str, order_by: List[str],
+                    max_results: Optional[int], page_token: str) -> Tuple[List[RunInfo], str]: ...
+    def flush(self) -> None: ...

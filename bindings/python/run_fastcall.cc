@@ -1,0 +1,368 @@
+// The lean logging binding: _slipway.Run and its vectorcall methods
+// log_metric and log_metrics (see run_fastcall.h). Only argument
+// conversion lives here; the rules (key validation, ended runs, durability)
+// are the C++ Run's, and its errors go through status_translation.
+#include "bindings/python/run_fastcall.h"
+
+#include <Python.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "bindings/python/status_translation.h"
+#include "src/tracking/run_impl.h"
+
+namespace py = pybind11;
+
+namespace slipway::python {
+namespace {
+
+// The one place that sees through the public Run handle: every Run that
+// Store::StartRun returns is an internal_tracking::RunImpl.
+internal_tracking::RunImpl* ImplOf(Run& run) {
+  return static_cast<internal_tracking::RunImpl*>(&run);
+}
+
+// Key object -> buffer slot, direct-mapped by the object's address. A hit
+// is one pointer compare; string literals are interned, so the same
+// literal at a call site hits every time. Entries own a reference to their
+// key, so an address cannot be reused by another object while cached.
+constexpr size_t kCacheSize = 16;
+struct CacheEntry {
+  PyObject* key;
+  size_t slot;
+};
+
+// What the instance owns on the C++ heap.
+struct RunState {
+  std::shared_ptr<void> owner;  // the Store: it must outlive the run
+  std::shared_ptr<Run> run;     // destroyed first (declared last)
+};
+
+struct RunObject {
+  PyObject_HEAD
+  internal_tracking::RunImpl* impl;  // == state->run.get()
+  RunState* state;
+  bool release_gil_per_call;
+  CacheEntry cache[kCacheSize];
+};
+
+PyTypeObject* g_run_type = nullptr;
+
+// Keyword names, interned: CPython passes interned names in kwnames for
+// literal keywords, so a pointer compare matches.
+PyObject* g_kw[4] = {nullptr, nullptr, nullptr, nullptr};
+constexpr const char* kKwNames[4] = {"key", "value", "step", "timestamp"};
+PyObject* g_kw_metrics = nullptr;
+
+// The slot of `key` for this run, through the cache. Sets a Python error
+// and returns false on failure.
+inline bool SlotOf(RunObject* self, PyObject* key, size_t* slot) {
+  CacheEntry& e =
+      self->cache[(reinterpret_cast<uintptr_t>(key) >> 4) & (kCacheSize - 1)];
+  if (e.key == key) {
+    *slot = e.slot;
+    return true;
+  }
+  if (!PyUnicode_Check(key)) {
+    PyErr_Format(PyExc_TypeError, "metric key must be str, not %.100s",
+                 Py_TYPE(key)->tp_name);
+    return false;
+  }
+  Py_ssize_t size;
+  const char* utf8 = PyUnicode_AsUTF8AndSize(key, &size);
+  if (utf8 == nullptr) return false;
+  absl::StatusOr<size_t> s =
+      self->impl->MetricSlot(std::string_view(utf8, static_cast<size_t>(size)));
+  if (!s.ok()) {
+    SetPythonError(s.status());
+    return false;
+  }
+  Py_INCREF(key);
+  Py_XSETREF(e.key, key);
+  e.slot = *s;
+  *slot = *s;
+  return true;
+}
+
+inline bool ToDouble(PyObject* o, double* out) {
+  if (PyFloat_CheckExact(o)) {
+    *out = PyFloat_AS_DOUBLE(o);
+    return true;
+  }
+  *out = PyFloat_AsDouble(o);  // int, numpy scalars, __float__
+  return !(*out == -1.0 && PyErr_Occurred());
+}
+
+inline bool ToInt64(PyObject* o, int64_t* out) {
+  *out = PyLong_AsLongLong(o);  // int and __index__ (numpy integers)
+  return !(*out == -1 && PyErr_Occurred());
+}
+
+// Reads optional `timestamp` (None or integer Unix milliseconds).
+inline bool ToTimestamp(PyObject* o, std::optional<int64_t>* out) {
+  if (o == nullptr || o == Py_None) return true;
+  int64_t v;
+  if (!ToInt64(o, &v)) return false;
+  *out = v;
+  return true;
+}
+
+// Sorts positional and keyword arguments into `slots` by the names in
+// `names` (the first `count` of g_kw, or g_kw_metrics for log_metrics).
+bool ParseArgs(const char* fn, PyObject* const* args, Py_ssize_t nargs,
+               PyObject* kwnames, PyObject* const* names, int count,
+               int required, PyObject** slots) {
+  if (nargs > count) {
+    PyErr_Format(PyExc_TypeError,
+                 "%s() takes at most %d arguments (%zd given)", fn, count,
+                 nargs);
+    return false;
+  }
+  for (Py_ssize_t i = 0; i < nargs; ++i) slots[i] = args[i];
+  if (kwnames != nullptr) {
+    const Py_ssize_t nkw = PyTuple_GET_SIZE(kwnames);
+    for (Py_ssize_t j = 0; j < nkw; ++j) {
+      PyObject* name = PyTuple_GET_ITEM(kwnames, j);
+      int index = -1;
+      for (int k = 0; k < count; ++k) {
+        if (name == names[k]) {
+          index = k;
+          break;
+        }
+      }
+      if (index < 0) {
+        for (int k = 0; k < count; ++k) {
+          if (PyUnicode_Compare(name, names[k]) == 0) {
+            index = k;
+            break;
+          }
+        }
+      }
+      if (index < 0) {
+        PyErr_Format(PyExc_TypeError,
+                     "%s() got an unexpected keyword argument '%U'", fn, name);
+        return false;
+      }
+      if (slots[index] != nullptr) {
+        PyErr_Format(PyExc_TypeError,
+                     "%s() got multiple values for argument '%U'", fn, name);
+        return false;
+      }
+      slots[index] = args[nargs + j];
+    }
+  }
+  for (int k = 0; k < required; ++k) {
+    if (slots[k] == nullptr) {
+      PyErr_Format(PyExc_TypeError, "%s() missing required argument '%U'", fn,
+                   names[k]);
+      return false;
+    }
+  }
+  return true;
+}
+
+inline bool CheckBound(RunObject* self) {
+  if (self->impl != nullptr) return true;
+  PyErr_SetString(PyExc_TypeError, "this Run is not bound to a store run");
+  return false;
+}
+
+// One append; releases the GIL when every append commits (kEveryCall).
+inline absl::Status Append(RunObject* self, size_t slot, double value,
+                           int64_t step, std::optional<int64_t> ts) {
+  if (!self->release_gil_per_call) {
+    return self->impl->LogMetricAtSlot(slot, value, step, ts);
+  }
+  absl::Status s;
+  Py_BEGIN_ALLOW_THREADS
+  s = self->impl->LogMetricAtSlot(slot, value, step, ts);
+  Py_END_ALLOW_THREADS
+  return s;
+}
+
+// log_metric(key, value, step=0, timestamp=None)
+PyObject* LogMetric(PyObject* py_self, PyObject* const* args, Py_ssize_t nargs,
+                    PyObject* kwnames) {
+  auto* self = reinterpret_cast<RunObject*>(py_self);
+  PyObject* a[4] = {nullptr, nullptr, nullptr, nullptr};
+  if (!ParseArgs("log_metric", args, nargs, kwnames, g_kw, 4, 2, a)) {
+    return nullptr;
+  }
+  if (!CheckBound(self)) return nullptr;
+  double value;
+  if (!ToDouble(a[1], &value)) return nullptr;
+  int64_t step = 0;
+  if (a[2] != nullptr && !ToInt64(a[2], &step)) return nullptr;
+  std::optional<int64_t> ts;
+  if (!ToTimestamp(a[3], &ts)) return nullptr;
+  size_t slot;
+  if (!SlotOf(self, a[0], &slot)) return nullptr;
+  if (absl::Status s = Append(self, slot, value, step, ts); !s.ok()) {
+    SetPythonError(s);
+    return nullptr;
+  }
+  Py_RETURN_NONE;
+}
+
+// log_metrics(metrics, step=0, timestamp=None): every key is resolved and
+// every value converted before the first append, so a bad key or value
+// appends nothing.
+PyObject* LogMetrics(PyObject* py_self, PyObject* const* args,
+                     Py_ssize_t nargs, PyObject* kwnames) {
+  auto* self = reinterpret_cast<RunObject*>(py_self);
+  PyObject* names[3] = {g_kw_metrics, g_kw[2], g_kw[3]};
+  PyObject* a[3] = {nullptr, nullptr, nullptr};
+  if (!ParseArgs("log_metrics", args, nargs, kwnames, names, 3, 1, a)) {
+    return nullptr;
+  }
+  if (!CheckBound(self)) return nullptr;
+  int64_t step = 0;
+  if (a[1] != nullptr && !ToInt64(a[1], &step)) return nullptr;
+  std::optional<int64_t> ts;
+  if (!ToTimestamp(a[2], &ts)) return nullptr;
+
+  PyObject* dict = a[0];
+  py::object owned;  // a dict copy of a non-dict mapping
+  if (!PyDict_Check(dict)) {
+    PyObject* d = PyDict_New();
+    if (d == nullptr) return nullptr;
+    owned = py::reinterpret_steal<py::object>(d);
+    if (PyDict_Merge(d, a[0], 1) < 0) return nullptr;
+    dict = d;
+  }
+  struct Point {
+    size_t slot;
+    double value;
+  };
+  constexpr size_t kInline = 16;
+  Point inline_points[kInline];
+  std::vector<Point> heap_points;
+  const Py_ssize_t n = PyDict_GET_SIZE(dict);
+  Point* points = inline_points;
+  if (static_cast<size_t>(n) > kInline) {
+    heap_points.resize(static_cast<size_t>(n));
+    points = heap_points.data();
+  }
+  Py_ssize_t pos = 0, i = 0;
+  PyObject *key, *value;
+  while (PyDict_Next(dict, &pos, &key, &value)) {
+    if (!ToDouble(value, &points[i].value)) return nullptr;
+    if (!SlotOf(self, key, &points[i].slot)) return nullptr;
+    ++i;
+  }
+  for (Py_ssize_t k = 0; k < i; ++k) {
+    if (absl::Status s = Append(self, points[k].slot, points[k].value, step, ts);
+        !s.ok()) {
+      SetPythonError(s);
+      return nullptr;
+    }
+  }
+  Py_RETURN_NONE;
+}
+
+PyObject* GetId(PyObject* py_self, void*) {
+  auto* self = reinterpret_cast<RunObject*>(py_self);
+  if (!CheckBound(self)) return nullptr;
+  const std::string& id = self->state->run->id();
+  return PyUnicode_FromStringAndSize(id.data(), static_cast<Py_ssize_t>(id.size()));
+}
+
+void Dealloc(PyObject* py_self) {
+  auto* self = reinterpret_cast<RunObject*>(py_self);
+  PyTypeObject* type = Py_TYPE(py_self);
+  for (CacheEntry& e : self->cache) Py_CLEAR(e.key);
+  RunState* state = self->state;
+  self->state = nullptr;
+  self->impl = nullptr;
+  delete state;  // may destroy the Store, which releases the GIL itself
+  type->tp_free(py_self);
+  Py_DECREF(type);  // instances of heap types own a reference to the type
+}
+
+PyMethodDef kMethods[] = {
+    {"log_metric",
+     reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&LogMetric)),
+     METH_FASTCALL | METH_KEYWORDS,
+     "log_metric(key, value, step=0, timestamp=None)\n--\n\n"
+     "Appends one point to metric `key`: `value` a float (NaN and +-Inf kept),\n"
+     "`step` an int, `timestamp` Unix milliseconds (default: the store clock's\n"
+     "now). Buffered; the background writer commits it within flush_interval.\n"
+     "Raises ValidationError for an invalid key, GateError once the run ended."},
+    {"log_metrics",
+     reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&LogMetrics)),
+     METH_FASTCALL | METH_KEYWORDS,
+     "log_metrics(metrics, step=0, timestamp=None)\n--\n\n"
+     "log_metric for every (key, value) of the mapping `metrics`, at one step.\n"
+     "Every key and value is checked before the first point is appended."},
+    {nullptr, nullptr, 0, nullptr}};
+
+PyGetSetDef kGetSet[] = {
+    {"id", &GetId, nullptr, "The run id: 32 lowercase hex characters.", nullptr},
+    {nullptr, nullptr, nullptr, nullptr, nullptr}};
+
+PyType_Slot kSlots[] = {
+    {Py_tp_dealloc, reinterpret_cast<void*>(&Dealloc)},
+    {Py_tp_methods, kMethods},
+    {Py_tp_getset, kGetSet},
+    {Py_tp_doc, const_cast<char*>(
+                    "A live run (C core of slipway.Run; not constructible).")},
+    {0, nullptr}};
+
+PyType_Spec kSpec = {
+    "slipway._slipway.Run", sizeof(RunObject), 0,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+    kSlots};
+
+RunObject* CheckRun(py::handle obj) {
+  if (g_run_type == nullptr ||
+      !PyObject_TypeCheck(obj.ptr(), g_run_type)) {
+    throw py::type_error("expected a slipway Run");
+  }
+  auto* self = reinterpret_cast<RunObject*>(obj.ptr());
+  if (self->impl == nullptr) throw py::type_error("this Run is not bound to a store run");
+  return self;
+}
+
+}  // namespace
+
+void RegisterRunType(py::module_& m) {
+  for (int k = 0; k < 4; ++k) {
+    g_kw[k] = PyUnicode_InternFromString(kKwNames[k]);
+    if (g_kw[k] == nullptr) throw py::error_already_set();
+  }
+  g_kw_metrics = PyUnicode_InternFromString("metrics");
+  if (g_kw_metrics == nullptr) throw py::error_already_set();
+  PyObject* type = PyType_FromSpec(&kSpec);
+  if (type == nullptr) throw py::error_already_set();
+  g_run_type = reinterpret_cast<PyTypeObject*>(type);  // kept for the process
+  Py_INCREF(type);
+  m.add_object("Run", py::reinterpret_steal<py::object>(type));
+}
+
+py::object NewRunObject(py::handle cls, std::shared_ptr<Run> run,
+                        std::shared_ptr<void> owner, bool release_gil_per_call) {
+  if (!PyType_Check(cls.ptr()) ||
+      !PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(cls.ptr()), g_run_type)) {
+    throw py::type_error("cls must be slipway._slipway.Run or a subclass");
+  }
+  auto* type = reinterpret_cast<PyTypeObject*>(cls.ptr());
+  PyObject* obj = type->tp_alloc(type, 0);  // zero-filled; owns a type ref
+  if (obj == nullptr) throw py::error_already_set();
+  auto* self = reinterpret_cast<RunObject*>(obj);
+  self->impl = ImplOf(*run);
+  self->release_gil_per_call = release_gil_per_call;
+  self->state = new RunState{std::move(owner), std::move(run)};
+  return py::reinterpret_steal<py::object>(obj);
+}
+
+Run& RunOf(py::handle obj) { return *CheckRun(obj)->state->run; }
+
+}  // namespace slipway::python

@@ -1,0 +1,46 @@
+// _slipway.Run: the Python handle of a live slipway::Run (slipway/store.h).
+//
+// A small C type of our own rather than a pybind11 class, because its two
+// hot methods, log_metric and log_metrics, are raw vectorcall methods
+// (METH_FASTCALL | METH_KEYWORDS): pybind11's generic dispatch costs ~18x
+// the floor of a Python call (docs/design/0002-tracking.md, "Python hot
+// path"). The instance caches the RunImpl pointer and a small table from
+// key objects (by identity) to metric buffer slots, so a hot call makes no
+// std::string, no UTF-8 conversion and no hash lookup. The slower methods
+// (params, tags, flush, end, log_metric_array) are pybind11 functions
+// attached to the same type.
+//
+// The type cannot be instantiated from Python; the pure-Python package
+// subclasses it (python/slipway/tracking.py) and the Store binding creates
+// instances of that subclass (NewRunObject).
+//
+// Thread-safety: the GIL guards the key cache; the C++ Run is thread-safe.
+#ifndef SLIPWAY_BINDINGS_PYTHON_RUN_FASTCALL_H_
+#define SLIPWAY_BINDINGS_PYTHON_RUN_FASTCALL_H_
+
+#include <memory>
+
+#include "bindings/python/bindings.h"
+#include "slipway/store.h"
+
+namespace slipway::python {
+
+// Creates the type and adds it to `m` as "Run". Call once, before any
+// other function of this header.
+void RegisterRunType(pybind11::module_& m);
+
+// Returns a new instance of `cls` (_slipway.Run or a Python subclass of it)
+// holding `run`. `owner` is kept alive as long as the instance (the Store
+// must outlive its runs). `release_gil_per_call` makes the hot methods
+// release the GIL around each append (for StoreOptions::kEveryCall, where
+// every append commits to disk). TypeError if `cls` is not a Run type.
+pybind11::object NewRunObject(pybind11::handle cls, std::shared_ptr<Run> run,
+                              std::shared_ptr<void> owner,
+                              bool release_gil_per_call);
+
+// The Run held by `obj`; TypeError unless `obj` is a Run instance.
+Run& RunOf(pybind11::handle obj);
+
+}  // namespace slipway::python
+
+#endif  // SLIPWAY_BINDINGS_PYTHON_RUN_FASTCALL_H_
