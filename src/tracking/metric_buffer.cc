@@ -22,6 +22,13 @@ size_t MetricBuffer::Slot(std::string_view key) {
   return slot;
 }
 
+std::optional<size_t> MetricBuffer::Find(std::string_view key) const {
+  if (auto it = index_.find(internal_strings::ToAbsl(key)); it != index_.end()) {
+    return it->second;
+  }
+  return std::nullopt;
+}
+
 absl::Status MetricBuffer::Seal(SlotData& slot) {
   if (slot.columns.size() == 0) return absl::OkStatus();
   SealedChunk chunk;

@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -45,6 +46,9 @@ class MetricBuffer {
   // stable for the buffer's life, so callers may cache them. The key must
   // already be validated (validate::MetricKey).
   size_t Slot(std::string_view key);
+
+  // The slot of `key` if it has one.
+  std::optional<size_t> Find(std::string_view key) const;
 
   // The key of `slot`. Requires slot < slot_count().
   const std::string& key(size_t slot) const { return slots_[slot].key; }

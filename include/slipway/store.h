@@ -1,0 +1,218 @@
+// Store: one slipway store — experiments and runs today; the registry and
+// rollouts hang off it as they land. Open one with Store::Open(uri):
+//
+//   auto store = slipway::Store::Open("runs/slipway.db");      // SQLite file (WAL)
+//   auto run = (*store)->StartRun({.experiment = "fraud", .name = "lr-0.01"});
+//   (*run)->LogParam("lr", "0.01");
+//   for (int step = 0; step < n; ++step) (*run)->LogMetric("loss", loss, step);
+//   (*run)->End();                                              // flushes; FINISHED
+//
+// Metric logging is buffered: LogMetric appends to memory and a background
+// writer group-commits every StoreOptions::flush_interval. Flush(), End(),
+// and the Store's destruction make everything logged before them durable. A
+// crash loses at most the points logged since the last commit (one
+// flush_interval), never the store's integrity (docs/tracking.md).
+//
+// Thread-safety: Store and Run are thread-safe. A Store must outlive the
+// Runs it started. After fork(), a child must open its own Store; the
+// parent's buffered points are written by the parent only.
+#ifndef SLIPWAY_STORE_H_
+#define SLIPWAY_STORE_H_
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "slipway/env.h"
+#include "slipway/tracking.h"
+#include "slipway/validate.h"
+
+namespace slipway {
+
+struct StoreOptions {
+  // Clock, file system and id source; null members use the defaults.
+  Env env;
+
+  // How metric points reach the disk.
+  enum class Durability {
+    // Buffered in memory, group-committed by a background writer every
+    // flush_interval (default; a crash loses at most that window).
+    kBuffered,
+    // Every LogMetric call commits before it returns (slow; for debugging
+    // and for tiny runs that must never lose a point).
+    kEveryCall,
+  };
+  Durability durability = Durability::kBuffered;
+
+  // How often the background writer commits buffered points. Shorter loses
+  // less on a crash; longer batches more per commit.
+  absl::Duration flush_interval = absl::Milliseconds(200);
+
+  // How long a write waits for other writers (other processes on the same
+  // file) before failing with Unavailable STORE_BUSY.
+  absl::Duration busy_deadline = absl::Seconds(30);
+
+  // Live runs record a heartbeat this often; a RUNNING run without one for
+  // stale_run_timeout reads as KILLED (its process died).
+  absl::Duration heartbeat_interval = absl::Seconds(10);
+  absl::Duration stale_run_timeout = absl::Seconds(60);
+
+  // The user recorded on new runs; empty means $USER (or the account name).
+  std::string user;
+};
+
+// What StartRun creates.
+struct StartRunOptions {
+  // Experiment name; created when missing. Default "Default".
+  std::string experiment = "Default";
+  // Run name; empty picks a readable one ("run-<first 8 id characters>").
+  std::string name;
+  // Nesting: the id of the parent run, or empty.
+  std::string parent_run_id;
+  std::vector<std::pair<std::string, std::string>> params;
+  std::vector<std::pair<std::string, std::string>> tags;
+  // Where the code came from; empty fields are filled automatically where
+  // possible (the program path, and the git commit of its checkout).
+  RunSource source;
+};
+
+// A live run: log through it, then End() it. Obtained from Store::StartRun.
+class Run {
+ public:
+  virtual ~Run() = default;
+  Run(const Run&) = delete;
+  Run& operator=(const Run&) = delete;
+
+  // The run id: 32 lowercase hex characters.
+  virtual const std::string& id() const = 0;
+
+  // Appends one metric point. `timestamp_ms` defaults to the store clock's
+  // now. InvalidArgument for an invalid key (validate::MetricKey); values
+  // may be NaN or ±Inf and are kept as such. Cheap: no I/O unless the
+  // store is in kEveryCall durability.
+  virtual absl::Status LogMetric(std::string_view key, double value,
+                                 int64_t step = 0,
+                                 std::optional<int64_t> timestamp_ms = {}) = 0;
+
+  // Appends many points of one metric at once (equal-length columns;
+  // InvalidArgument METRIC_COLUMNS_MISMATCH otherwise, nothing appended).
+  virtual absl::Status LogMetricColumns(std::string_view key,
+                                        std::span<const int64_t> steps,
+                                        std::span<const int64_t> timestamps_ms,
+                                        std::span<const double> values) = 0;
+
+  // Params are write-once: logging the same value again is fine, another
+  // value is InvalidArgument PARAM_CHANGED. Written synchronously.
+  virtual absl::Status LogParam(std::string_view key, std::string_view value) = 0;
+  virtual absl::Status LogParams(
+      const std::vector<std::pair<std::string, std::string>>& params) = 0;
+
+  // Tags are mutable. Written synchronously.
+  virtual absl::Status SetTag(std::string_view key, std::string_view value) = 0;
+  virtual absl::Status SetTags(
+      const std::vector<std::pair<std::string, std::string>>& tags) = 0;
+
+  // Makes every point logged to this run before the call durable. Returns
+  // the first error the background writer met for this store since the
+  // last Flush (e.g. Unavailable STORE_BUSY); the points are kept and
+  // retried.
+  virtual absl::Status Flush() = 0;
+
+  // Flushes and ends the run with `status` (FINISHED by default). Ending
+  // twice with the same status is OK; logging after End is refused with
+  // FailedPrecondition RUN_ENDED.
+  virtual absl::Status End(RunStatus status = RunStatus::kFinished) = 0;
+
+ protected:
+  Run() = default;
+};
+
+// Options of GetMetricHistory.
+struct HistoryOptions {
+  int64_t min_step = std::numeric_limits<int64_t>::min();
+  int64_t max_step = std::numeric_limits<int64_t>::max();
+  // When > 0 and the history has more points, downsample to about this many
+  // for plotting, keeping each bucket's first, minimum, maximum and last
+  // points (so spikes survive).
+  size_t max_points = 0;
+};
+
+// A search_runs request (docs/search.md).
+struct SearchRunsRequest {
+  // Experiment names; empty searches every experiment.
+  std::vector<std::string> experiments;
+  // MLflow's filter grammar plus or/not/parentheses; empty matches all.
+  std::string filter;
+  // e.g. {"metrics.acc DESC", "params.lr"}.
+  std::vector<std::string> order_by;
+  size_t max_results = 1000;
+  // From a previous SearchRunsResult; empty for the first page.
+  std::string page_token;
+};
+
+struct SearchRunsResult {
+  std::vector<RunInfo> runs;
+  // Empty when this is the last page.
+  std::string next_page_token;
+};
+
+class Store {
+ public:
+  // Opens (creating if needed) the store at `uri`: a file path or
+  // "sqlite:///abs/path" (SQLite, WAL), or ":memory:". InvalidArgument
+  // STORE_URI_INVALID for an unknown scheme; the storage errors of
+  // docs/errors.md otherwise.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(std::string_view uri,
+                                                     StoreOptions options = {});
+
+  // Flushes every run's buffered points (errors are logged to stderr: a
+  // destructor cannot return them; call Flush() first to see them).
+  virtual ~Store() = default;
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // --- Experiments ---
+  // AlreadyExists EXPERIMENT_EXISTS when taken.
+  virtual absl::StatusOr<ExperimentInfo> CreateExperiment(
+      std::string_view name,
+      const std::vector<std::pair<std::string, std::string>>& tags = {}) = 0;
+  // NotFound EXPERIMENT_NOT_FOUND.
+  virtual absl::StatusOr<ExperimentInfo> GetExperiment(std::string_view name) = 0;
+  virtual absl::StatusOr<std::vector<ExperimentInfo>> ListExperiments() = 0;
+
+  // --- Runs ---
+  virtual absl::StatusOr<std::shared_ptr<Run>> StartRun(
+      const StartRunOptions& options = {}) = 0;
+  // The run as stored; a RUNNING run whose heartbeat is older than
+  // stale_run_timeout reads as KILLED. NotFound RUN_NOT_FOUND.
+  virtual absl::StatusOr<RunInfo> GetRun(std::string_view run_id) = 0;
+  // The points of one metric (flushes this store's pending points first, so
+  // a process reads what it logged). NotFound METRIC_NOT_FOUND.
+  virtual absl::StatusOr<MetricHistory> GetMetricHistory(
+      std::string_view run_id, std::string_view key,
+      const HistoryOptions& options = {}) = 0;
+  virtual absl::StatusOr<std::vector<MetricSummary>> GetMetricSummaries(
+      std::string_view run_id) = 0;
+  virtual absl::StatusOr<SearchRunsResult> SearchRuns(
+      const SearchRunsRequest& request) = 0;
+
+  // Makes every point logged through this store durable; returns the first
+  // background write error since the last Flush.
+  virtual absl::Status Flush() = 0;
+
+ protected:
+  Store() = default;
+};
+
+}  // namespace slipway
+
+#endif  // SLIPWAY_STORE_H_

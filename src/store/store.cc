@@ -1,0 +1,75 @@
+// Store::Open and the Store facade: today it delegates to the tracking
+// service; the registry and rollouts join it as they land. No logic lives
+// here beyond wiring.
+#include "slipway/store.h"
+
+#include <memory>
+#include <utility>
+
+#include "src/storage/tracking_backend.h"
+#include "src/tracking/tracker.h"
+
+namespace slipway {
+namespace {
+
+class StoreImpl final : public Store {
+ public:
+  explicit StoreImpl(std::unique_ptr<internal_tracking::Tracker> tracker)
+      : tracker_(std::move(tracker)) {}
+
+  absl::StatusOr<ExperimentInfo> CreateExperiment(
+      std::string_view name,
+      const std::vector<std::pair<std::string, std::string>>& tags) override {
+    return tracker_->CreateExperiment(name, tags);
+  }
+  absl::StatusOr<ExperimentInfo> GetExperiment(std::string_view name) override {
+    return tracker_->GetExperiment(name);
+  }
+  absl::StatusOr<std::vector<ExperimentInfo>> ListExperiments() override {
+    return tracker_->ListExperiments();
+  }
+  absl::StatusOr<std::shared_ptr<Run>> StartRun(
+      const StartRunOptions& options) override {
+    return tracker_->StartRun(options);
+  }
+  absl::StatusOr<RunInfo> GetRun(std::string_view run_id) override {
+    return tracker_->GetRun(run_id);
+  }
+  absl::StatusOr<MetricHistory> GetMetricHistory(
+      std::string_view run_id, std::string_view key,
+      const HistoryOptions& options) override {
+    return tracker_->GetMetricHistory(run_id, key, options);
+  }
+  absl::StatusOr<std::vector<MetricSummary>> GetMetricSummaries(
+      std::string_view run_id) override {
+    return tracker_->GetMetricSummaries(run_id);
+  }
+  absl::StatusOr<SearchRunsResult> SearchRuns(
+      const SearchRunsRequest& request) override {
+    return tracker_->SearchRuns(request);
+  }
+  absl::Status Flush() override { return tracker_->Flush(); }
+
+ private:
+  std::unique_ptr<internal_tracking::Tracker> tracker_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(std::string_view uri,
+                                                   StoreOptions options) {
+  options.env = options.env.WithDefaults();
+  internal_storage::BackendOptions backend_options;
+  backend_options.full_sync =
+      options.durability == StoreOptions::Durability::kEveryCall;
+  backend_options.busy_deadline = options.busy_deadline;
+  absl::StatusOr<std::unique_ptr<internal_storage::TrackingBackend>> backend =
+      internal_storage::OpenTrackingBackend(uri, backend_options,
+                                            options.env.clock);
+  if (!backend.ok()) return backend.status();
+  return std::unique_ptr<Store>(new StoreImpl(
+      std::make_unique<internal_tracking::Tracker>(*std::move(backend),
+                                                   std::move(options))));
+}
+
+}  // namespace slipway

@@ -1,0 +1,214 @@
+#include "src/tracking/run_impl.h"
+
+#include <utility>
+
+#include "slipway/status.h"
+#include "slipway/validate.h"
+#include "src/errors/strings.h"
+#include "src/tracking/tracker.h"
+
+namespace slipway::internal_tracking {
+namespace {
+
+using internal_strings::Cat;
+
+// Points buffered in one run before the writer is woken early, so a fast
+// logger's memory stays bounded between flush intervals (~24 bytes/point).
+constexpr size_t kNudgePoints = 1 << 20;
+
+absl::Status CheckPairs(const std::vector<std::pair<std::string, std::string>>& kv,
+                        absl::Status (*check_key)(std::string_view),
+                        absl::Status (*check_value)(std::string_view)) {
+  for (const auto& [k, v] : kv) {
+    if (absl::Status s = check_key(k); !s.ok()) return s;
+    if (absl::Status s = check_value(v); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status RunImpl::CheckOpen() const {
+  if (!ended_) return absl::OkStatus();
+  return MakeError(
+      absl::StatusCode::kFailedPrecondition,
+      Cat("run ", id_, " has ended (", RunStatusName(end_status_),
+          "); nothing more can be logged to it"),
+      ErrorDetail{"RUN_ENDED", "a run takes no logging after End()", id_,
+                  "start a new run, e.g. store.StartRun(...)"});
+}
+
+absl::StatusOr<size_t> RunImpl::SlotFor(std::string_view key) {
+  // The hot path of a known key is one hash lookup; a key is validated
+  // once, when it first appears.
+  if (std::optional<size_t> slot = buffer_.Find(key)) return *slot;
+  if (absl::Status s = validate::MetricKey(key); !s.ok()) return s;
+  return buffer_.Slot(key);
+}
+
+absl::Status RunImpl::LogMetric(std::string_view key, double value,
+                                int64_t step,
+                                std::optional<int64_t> timestamp_ms) {
+  const int64_t ts = timestamp_ms ? *timestamp_ms : tracker_->NowMs();
+  size_t pending;
+  {
+    absl::MutexLock lock(&mu_);
+    if (absl::Status s = CheckOpen(); !s.ok()) return s;
+    absl::StatusOr<size_t> slot = SlotFor(key);
+    if (!slot.ok()) return slot.status();
+    if (absl::Status s = buffer_.Append(*slot, step, ts, value); !s.ok()) {
+      return s;
+    }
+    pending = buffer_.pending_points();
+  }
+  return AfterAppend(pending);
+}
+
+absl::StatusOr<size_t> RunImpl::MetricSlot(std::string_view key) {
+  absl::MutexLock lock(&mu_);
+  return SlotFor(key);
+}
+
+absl::Status RunImpl::LogMetricAtSlot(size_t slot, double value, int64_t step,
+                                      std::optional<int64_t> timestamp_ms) {
+  const int64_t ts = timestamp_ms ? *timestamp_ms : tracker_->NowMs();
+  size_t pending;
+  {
+    absl::MutexLock lock(&mu_);
+    if (absl::Status s = CheckOpen(); !s.ok()) return s;
+    if (absl::Status s = buffer_.Append(slot, step, ts, value); !s.ok()) {
+      return s;
+    }
+    pending = buffer_.pending_points();
+  }
+  return AfterAppend(pending);
+}
+
+absl::Status RunImpl::LogMetricColumns(std::string_view key,
+                                       std::span<const int64_t> steps,
+                                       std::span<const int64_t> timestamps_ms,
+                                       std::span<const double> values) {
+  size_t pending;
+  {
+    absl::MutexLock lock(&mu_);
+    if (absl::Status s = CheckOpen(); !s.ok()) return s;
+    absl::StatusOr<size_t> slot = SlotFor(key);
+    if (!slot.ok()) return slot.status();
+    if (absl::Status s =
+            buffer_.AppendColumns(*slot, steps, timestamps_ms, values);
+        !s.ok()) {
+      return s;
+    }
+    pending = buffer_.pending_points();
+  }
+  return AfterAppend(pending);
+}
+
+absl::Status RunImpl::AfterAppend(size_t pending) {
+  if (tracker_->options().durability == StoreOptions::Durability::kEveryCall) {
+    return tracker_->Flush();
+  }
+  if (pending >= kNudgePoints) tracker_->Nudge();
+  return absl::OkStatus();
+}
+
+absl::Status RunImpl::LogParam(std::string_view key, std::string_view value) {
+  return LogParams({{std::string(key), std::string(value)}});
+}
+
+absl::Status RunImpl::LogParams(
+    const std::vector<std::pair<std::string, std::string>>& params) {
+  if (absl::Status s =
+          CheckPairs(params, &validate::ParamKey, &validate::ParamValue);
+      !s.ok()) {
+    return s;
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    if (absl::Status s = CheckOpen(); !s.ok()) return s;
+  }
+  return tracker_->backend().LogParams(id_, params);
+}
+
+absl::Status RunImpl::SetTag(std::string_view key, std::string_view value) {
+  return SetTags({{std::string(key), std::string(value)}});
+}
+
+absl::Status RunImpl::SetTags(
+    const std::vector<std::pair<std::string, std::string>>& tags) {
+  if (absl::Status s = CheckPairs(tags, &validate::TagKey, &validate::TagValue);
+      !s.ok()) {
+    return s;
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    if (absl::Status s = CheckOpen(); !s.ok()) return s;
+  }
+  return tracker_->backend().SetTags(id_, tags);
+}
+
+absl::Status RunImpl::Flush() { return tracker_->Flush(); }
+
+absl::Status RunImpl::End(RunStatus status) {
+  if (status == RunStatus::kRunning) {
+    return MakeError(absl::StatusCode::kInvalidArgument,
+                     "End() needs a final status, not RUNNING",
+                     ErrorDetail{"RUN_STATUS_INVALID",
+                                 "a run ends FINISHED, FAILED or KILLED",
+                                 "RUNNING", "e.g. End(RunStatus::kFinished)"});
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    if (ended_) {
+      if (end_status_ == status) return absl::OkStatus();
+      return CheckOpen();
+    }
+  }
+  // Points logged before End are written before the run is marked ended.
+  if (absl::Status s = tracker_->Flush(); !s.ok()) return s;
+  if (absl::Status s =
+          tracker_->backend().EndRun(id_, status, tracker_->NowMs());
+      !s.ok()) {
+    return s;
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    ended_ = true;
+    end_status_ = status;
+  }
+  tracker_->Forget(this);
+  return absl::OkStatus();
+}
+
+absl::Status RunImpl::DrainInto(std::vector<internal_storage::ChunkWrite>* out) {
+  std::vector<SealedChunk> sealed;
+  {
+    absl::MutexLock lock(&mu_);
+    if (buffer_.pending_points() == 0) return absl::OkStatus();
+    if (absl::Status s = buffer_.Drain(&sealed); !s.ok()) return s;
+  }
+  for (SealedChunk& c : sealed) {
+    internal_storage::ChunkWrite w;
+    w.run_id = id_;
+    w.key = std::move(c.key);
+    w.count = c.summary.count;
+    w.first_step = c.summary.first_step;
+    w.last_step = c.summary.last_step;
+    w.min_step = c.summary.min_step;
+    w.max_step = c.summary.max_step;
+    w.last_timestamp_ms = c.summary.last_timestamp_ms;
+    w.last_value = c.summary.last_value;
+    w.min_value = c.summary.min_value;
+    w.max_value = c.summary.max_value;
+    w.data = std::move(c.data);
+    out->push_back(std::move(w));
+  }
+  return absl::OkStatus();
+}
+
+bool RunImpl::ended() const {
+  absl::MutexLock lock(&mu_);
+  return ended_;
+}
+
+}  // namespace slipway::internal_tracking
