@@ -31,6 +31,10 @@ class Clock {
   virtual ~Clock() = default;
   // Returns the current time.
   virtual absl::Time Now() const = 0;
+  // Returns the current time in whole Unix milliseconds (metric timestamps).
+  // The default converts Now(); the system clock reads the OS clock
+  // directly, since this is on the logging hot path.
+  virtual int64_t NowUnixMillis() const { return absl::ToUnixMillis(Now()); }
   // Blocks the caller for `d` of this clock's time. Returns at once for
   // d <= 0.
   virtual void SleepFor(absl::Duration d) = 0;

@@ -20,6 +20,10 @@ class SystemClock final : public Clock {
   // absl::Now(): the wall clock, which an operator or NTP may step.
   absl::Time Now() const override;
 
+  // clock_gettime(CLOCK_REALTIME) in whole milliseconds, without the
+  // absl::Time round trip (metric timestamps, once per logged point).
+  int64_t NowUnixMillis() const override;
+
   // absl::SleepFor(d); returns at once for d <= 0.
   void SleepFor(absl::Duration d) override;
 };

@@ -29,18 +29,12 @@ std::optional<size_t> MetricBuffer::Find(std::string_view key) const {
   return std::nullopt;
 }
 
-absl::Status MetricBuffer::Seal(SlotData& slot) {
-  if (slot.columns.size() == 0) return absl::OkStatus();
-  SealedChunk chunk;
-  chunk.key = slot.key;
-  absl::StatusOr<internal_codec::ChunkSummary> summary =
-      internal_codec::EncodeChunk(slot.columns.steps, slot.columns.timestamps_ms,
-                                  slot.columns.values, &chunk.data);
-  if (!summary.ok()) return summary.status();
-  chunk.summary = *summary;
-  sealed_.push_back(std::move(chunk));
-  slot.columns.clear();  // keeps capacity: the next chunk reuses it
-  return absl::OkStatus();
+void MetricBuffer::SetAside(SlotData& slot) {
+  full_.push_back(PendingColumns{slot.key, std::move(slot.columns)});
+  slot.columns = internal_codec::PointColumns();
+  slot.columns.steps.reserve(kMaxPointsPerChunk);
+  slot.columns.timestamps_ms.reserve(kMaxPointsPerChunk);
+  slot.columns.values.reserve(kMaxPointsPerChunk);
 }
 
 absl::Status MetricBuffer::Append(size_t slot, int64_t step,
@@ -55,7 +49,7 @@ absl::Status MetricBuffer::Append(size_t slot, int64_t step,
   s.columns.timestamps_ms.push_back(timestamp_ms);
   s.columns.values.push_back(value);
   ++pending_points_;
-  if (s.columns.size() == kMaxPointsPerChunk) return Seal(s);
+  if (s.columns.size() == kMaxPointsPerChunk) SetAside(s);
   return absl::OkStatus();
 }
 
@@ -87,20 +81,40 @@ absl::Status MetricBuffer::AppendColumns(size_t slot,
                             values.begin() + i + n);
     pending_points_ += n;
     i += n;
-    if (s.columns.size() == kMaxPointsPerChunk) {
-      if (absl::Status st = Seal(s); !st.ok()) return st;
-    }
+    if (s.columns.size() == kMaxPointsPerChunk) SetAside(s);
   }
   return absl::OkStatus();
 }
 
-absl::Status MetricBuffer::Drain(std::vector<SealedChunk>* out) {
+void MetricBuffer::TakePending(std::vector<PendingColumns>* out) {
+  for (PendingColumns& p : full_) out->push_back(std::move(p));
+  full_.clear();
   for (SlotData& s : slots_) {
-    if (absl::Status st = Seal(s); !st.ok()) return st;
+    if (s.columns.size() == 0) continue;
+    out->push_back(PendingColumns{s.key, std::move(s.columns)});
+    s.columns = internal_codec::PointColumns();  // reserved again on next use
   }
-  for (SealedChunk& c : sealed_) out->push_back(std::move(c));
-  sealed_.clear();
   pending_points_ = 0;
+}
+
+absl::Status MetricBuffer::Drain(std::vector<SealedChunk>* out) {
+  std::vector<PendingColumns> pending;
+  TakePending(&pending);
+  return EncodePending(pending, out);
+}
+
+absl::Status EncodePending(std::vector<PendingColumns>& pending,
+                           std::vector<SealedChunk>* out) {
+  for (PendingColumns& p : pending) {
+    SealedChunk chunk;
+    absl::StatusOr<internal_codec::ChunkSummary> summary =
+        internal_codec::EncodeChunk(p.columns.steps, p.columns.timestamps_ms,
+                                    p.columns.values, &chunk.data);
+    if (!summary.ok()) return summary.status();
+    chunk.key = std::move(p.key);
+    chunk.summary = *summary;
+    out->push_back(std::move(chunk));
+  }
   return absl::OkStatus();
 }
 

@@ -2,14 +2,16 @@
 // (design 0002, "Logging path").
 //
 // Points are appended to one column buffer per metric key; a buffer that
-// reaches kMaxPointsPerChunk points is sealed at once into an encoded chunk,
-// and Drain() seals the rest and hands every sealed chunk to the writer,
-// which stores them (with their summaries) in one transaction.
+// reaches kMaxPointsPerChunk points is set aside whole (no encoding on the
+// logging thread). TakePending() moves everything set aside plus the
+// partial buffers out in O(keys); the writer then encodes them with
+// EncodePending() outside any lock and stores the chunks (with their
+// summaries) in one transaction.
 //
 // Thread-safety: not thread-safe. The owning run guards its buffer with its
 // own lock, so the hot path costs one uncontended lock and a few stores.
-// Once warm (keys seen, columns reserved) Append allocates nothing except
-// when it seals a chunk.
+// Append allocates only when a buffer fills (three fresh column vectors
+// every kMaxPointsPerChunk points).
 #ifndef SLIPWAY_SRC_TRACKING_METRIC_BUFFER_H_
 #define SLIPWAY_SRC_TRACKING_METRIC_BUFFER_H_
 
@@ -35,6 +37,16 @@ struct SealedChunk {
   internal_codec::ChunkSummary summary;
   std::string data;
 };
+
+// Points of one key waiting to be encoded (at most kMaxPointsPerChunk).
+struct PendingColumns {
+  std::string key;
+  internal_codec::PointColumns columns;
+};
+
+// Encodes each pending block into a chunk, appending to `*out`.
+absl::Status EncodePending(std::vector<PendingColumns>& pending,
+                           std::vector<SealedChunk>* out);
 
 class MetricBuffer {
  public:
@@ -65,8 +77,12 @@ class MetricBuffer {
                              std::span<const int64_t> timestamps_ms,
                              std::span<const double> values);
 
-  // Seals every non-empty slot and moves all sealed chunks, oldest first, to
-  // the end of `*out`. The buffer is then empty (slots are kept).
+  // Moves every point out, as blocks of at most kMaxPointsPerChunk points
+  // per key in logging order, to the end of `*out`. O(keys); no encoding.
+  // The buffer is then empty (slots are kept).
+  void TakePending(std::vector<PendingColumns>* out);
+
+  // TakePending, then EncodePending: every point, as chunks.
   absl::Status Drain(std::vector<SealedChunk>* out);
 
   // Points appended and not yet drained (sealed or not).
@@ -78,11 +94,12 @@ class MetricBuffer {
     internal_codec::PointColumns columns;
   };
 
-  absl::Status Seal(SlotData& slot);
+  // Moves a full slot's columns to full_ and starts fresh ones.
+  void SetAside(SlotData& slot);
 
   std::vector<SlotData> slots_;
   absl::flat_hash_map<std::string, size_t> index_;
-  std::vector<SealedChunk> sealed_;
+  std::vector<PendingColumns> full_;
   size_t pending_points_ = 0;
 };
 

@@ -52,7 +52,7 @@ absl::Status RunImpl::LogMetric(std::string_view key, double value,
   const int64_t ts = timestamp_ms ? *timestamp_ms : tracker_->NowMs();
   size_t pending;
   {
-    absl::MutexLock lock(&mu_);
+    SpinLockHolder lock(&mu_);
     if (absl::Status s = CheckOpen(); !s.ok()) return s;
     absl::StatusOr<size_t> slot = SlotFor(key);
     if (!slot.ok()) return slot.status();
@@ -65,7 +65,7 @@ absl::Status RunImpl::LogMetric(std::string_view key, double value,
 }
 
 absl::StatusOr<size_t> RunImpl::MetricSlot(std::string_view key) {
-  absl::MutexLock lock(&mu_);
+  SpinLockHolder lock(&mu_);
   return SlotFor(key);
 }
 
@@ -74,7 +74,7 @@ absl::Status RunImpl::LogMetricAtSlot(size_t slot, double value, int64_t step,
   const int64_t ts = timestamp_ms ? *timestamp_ms : tracker_->NowMs();
   size_t pending;
   {
-    absl::MutexLock lock(&mu_);
+    SpinLockHolder lock(&mu_);
     if (absl::Status s = CheckOpen(); !s.ok()) return s;
     if (absl::Status s = buffer_.Append(slot, step, ts, value); !s.ok()) {
       return s;
@@ -90,7 +90,7 @@ absl::Status RunImpl::LogMetricColumns(std::string_view key,
                                        std::span<const double> values) {
   size_t pending;
   {
-    absl::MutexLock lock(&mu_);
+    SpinLockHolder lock(&mu_);
     if (absl::Status s = CheckOpen(); !s.ok()) return s;
     absl::StatusOr<size_t> slot = SlotFor(key);
     if (!slot.ok()) return slot.status();
@@ -124,7 +124,7 @@ absl::Status RunImpl::LogParams(
     return s;
   }
   {
-    absl::MutexLock lock(&mu_);
+    SpinLockHolder lock(&mu_);
     if (absl::Status s = CheckOpen(); !s.ok()) return s;
   }
   return tracker_->backend().LogParams(id_, params);
@@ -141,7 +141,7 @@ absl::Status RunImpl::SetTags(
     return s;
   }
   {
-    absl::MutexLock lock(&mu_);
+    SpinLockHolder lock(&mu_);
     if (absl::Status s = CheckOpen(); !s.ok()) return s;
   }
   return tracker_->backend().SetTags(id_, tags);
@@ -158,7 +158,7 @@ absl::Status RunImpl::End(RunStatus status) {
                                  "RUNNING", "e.g. End(RunStatus::kFinished)"});
   }
   {
-    absl::MutexLock lock(&mu_);
+    SpinLockHolder lock(&mu_);
     if (ended_) {
       if (end_status_ == status) return absl::OkStatus();
       return CheckOpen();
@@ -172,7 +172,7 @@ absl::Status RunImpl::End(RunStatus status) {
     return s;
   }
   {
-    absl::MutexLock lock(&mu_);
+    SpinLockHolder lock(&mu_);
     ended_ = true;
     end_status_ = status;
   }
@@ -181,12 +181,15 @@ absl::Status RunImpl::End(RunStatus status) {
 }
 
 absl::Status RunImpl::DrainInto(std::vector<internal_storage::ChunkWrite>* out) {
-  std::vector<SealedChunk> sealed;
+  std::vector<PendingColumns> pending;
   {
-    absl::MutexLock lock(&mu_);
+    // O(keys) under the lock: the loggers wait only for a few moves.
+    SpinLockHolder lock(&mu_);
     if (buffer_.pending_points() == 0) return absl::OkStatus();
-    if (absl::Status s = buffer_.Drain(&sealed); !s.ok()) return s;
+    buffer_.TakePending(&pending);
   }
+  std::vector<SealedChunk> sealed;
+  if (absl::Status s = EncodePending(pending, &sealed); !s.ok()) return s;
   for (SealedChunk& c : sealed) {
     internal_storage::ChunkWrite w;
     w.run_id = id_;
@@ -207,7 +210,7 @@ absl::Status RunImpl::DrainInto(std::vector<internal_storage::ChunkWrite>* out) 
 }
 
 bool RunImpl::ended() const {
-  absl::MutexLock lock(&mu_);
+  SpinLockHolder lock(&mu_);
   return ended_;
 }
 

@@ -12,6 +12,7 @@
 #include "slipway/store.h"
 #include "src/storage/tracking_backend.h"
 #include "src/tracking/metric_buffer.h"
+#include "src/tracking/spin_lock.h"
 
 namespace slipway::internal_tracking {
 
@@ -65,7 +66,7 @@ class RunImpl final : public Run {
 
   Tracker* const tracker_;
   const std::string id_;
-  mutable absl::Mutex mu_;
+  mutable SpinLock mu_;
   MetricBuffer buffer_ ABSL_GUARDED_BY(mu_);
   bool ended_ ABSL_GUARDED_BY(mu_) = false;
   RunStatus end_status_ ABSL_GUARDED_BY(mu_) = RunStatus::kRunning;

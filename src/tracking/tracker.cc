@@ -81,7 +81,7 @@ Tracker::~Tracker() {
 }
 
 int64_t Tracker::NowMs() const {
-  return absl::ToUnixMillis(options_.env.clock->Now());
+  return options_.env.clock->NowUnixMillis();
 }
 
 std::vector<std::shared_ptr<RunImpl>> Tracker::LiveRuns() {

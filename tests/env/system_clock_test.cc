@@ -27,3 +27,18 @@ TEST(SystemClockTest, SleepForNonPositiveReturnsAtOnce) {
 
 }  // namespace
 }  // namespace slipway::internal_env
+
+namespace slipway::internal_env {
+namespace {
+
+TEST(SystemClockMillisTest, AgreesWithNow) {
+  SystemClock clock;
+  const int64_t before = absl::ToUnixMillis(clock.Now());
+  const int64_t ms = clock.NowUnixMillis();
+  const int64_t after = absl::ToUnixMillis(clock.Now());
+  EXPECT_LE(before, ms);
+  EXPECT_LE(ms, after);
+}
+
+}  // namespace
+}  // namespace slipway::internal_env
