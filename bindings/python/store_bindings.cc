@@ -98,7 +98,8 @@ void RegisterValueTypes(py::module_& m) {
       .def_property_readonly("source_git_commit",
                              [](const RunInfo& r) { return r.source.git_commit; })
       .def_readonly("params", &RunInfo::params)
-      .def_readonly("tags", &RunInfo::tags);
+      .def_readonly("tags", &RunInfo::tags)
+      .def_readonly("metrics", &RunInfo::metrics);
 
   py::class_<MetricSummary>(m, "MetricSummary")
       .def_readonly("key", &MetricSummary::key)

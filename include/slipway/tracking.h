@@ -47,6 +47,19 @@ struct RunSource {
   std::string git_commit;  // 40 hex characters, or empty
 };
 
+// The per-key summary kept beside the metric chunks, so that search and run
+// listings never decode chunks. NaN and ±Inf are kept as such; min and max
+// ignore NaN (NaN when every value is NaN).
+struct MetricSummary {
+  std::string key;
+  int64_t count = 0;
+  double last_value = 0;
+  int64_t last_step = 0;
+  int64_t last_timestamp_ms = 0;
+  double min_value = 0;
+  double max_value = 0;
+};
+
 // One run, as read back from the store.
 struct RunInfo {
   std::string run_id;  // 32 lowercase hex characters
@@ -60,19 +73,7 @@ struct RunInfo {
   RunSource source;
   std::vector<std::pair<std::string, std::string>> params;  // sorted by key
   std::vector<std::pair<std::string, std::string>> tags;    // sorted by key
-};
-
-// The per-key summary kept beside the metric chunks, so that search and run
-// listings never decode chunks. NaN and ±Inf are kept as such; min and max
-// ignore NaN (NaN when every value is NaN).
-struct MetricSummary {
-  std::string key;
-  int64_t count = 0;
-  double last_value = 0;
-  int64_t last_step = 0;
-  int64_t last_timestamp_ms = 0;
-  double min_value = 0;
-  double max_value = 0;
+  std::vector<MetricSummary> metrics;                       // sorted by key
 };
 
 // A metric's points as columns, in logging order.

@@ -121,6 +121,7 @@ class RunInfo:
     source_git_commit: str
     params: List[Tuple[str, str]]
     tags: List[Tuple[str, str]]
+    metrics: List["MetricSummary"]
 
 class MetricSummary:
     key: str

@@ -188,7 +188,9 @@ class Store:
         )
 
     def _info(self, core) -> RunInfo:
-        metrics = {m.key: m.last_value for m in self._core.metric_summaries(core.run_id)}
+        # The store returns each run with its metric summaries (one query
+        # per page, not one per run).
+        metrics = {m.key: m.last_value for m in core.metrics}
         return RunInfo._from_core(core, metrics)
 
     def get_run(self, run_id: str) -> RunInfo:

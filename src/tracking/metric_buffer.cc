@@ -29,12 +29,34 @@ std::optional<size_t> MetricBuffer::Find(std::string_view key) const {
   return std::nullopt;
 }
 
+namespace {
+
+// Column blocks kept for reuse (3 × 32 KiB each).
+constexpr size_t kMaxSpareBlocks = 8;
+
+}  // namespace
+
 void MetricBuffer::SetAside(SlotData& slot) {
   full_.push_back(PendingColumns{slot.key, std::move(slot.columns)});
+  if (!spare_.empty()) {
+    slot.columns = std::move(spare_.back());
+    spare_.pop_back();
+    return;
+  }
   slot.columns = internal_codec::PointColumns();
   slot.columns.steps.reserve(kMaxPointsPerChunk);
   slot.columns.timestamps_ms.reserve(kMaxPointsPerChunk);
   slot.columns.values.reserve(kMaxPointsPerChunk);
+}
+
+void MetricBuffer::Recycle(std::vector<PendingColumns>& blocks) {
+  for (PendingColumns& b : blocks) {
+    if (spare_.size() >= kMaxSpareBlocks) break;
+    if (b.columns.steps.capacity() < kMaxPointsPerChunk) continue;
+    b.columns.clear();
+    spare_.push_back(std::move(b.columns));
+  }
+  blocks.clear();
 }
 
 absl::Status MetricBuffer::Append(size_t slot, int64_t step,

@@ -82,6 +82,11 @@ class MetricBuffer {
   // The buffer is then empty (slots are kept).
   void TakePending(std::vector<PendingColumns>* out);
 
+  // Gives encoded blocks' column storage back for reuse, so a steady logger
+  // does not fault in fresh pages every kMaxPointsPerChunk points. Keeps at
+  // most a few; `blocks` is left empty.
+  void Recycle(std::vector<PendingColumns>& blocks);
+
   // TakePending, then EncodePending: every point, as chunks.
   absl::Status Drain(std::vector<SealedChunk>* out);
 
@@ -100,6 +105,7 @@ class MetricBuffer {
   std::vector<SlotData> slots_;
   absl::flat_hash_map<std::string, size_t> index_;
   std::vector<PendingColumns> full_;
+  std::vector<internal_codec::PointColumns> spare_;
   size_t pending_points_ = 0;
 };
 

@@ -39,6 +39,21 @@ absl::Status RunImpl::CheckOpen() const {
 }
 
 absl::StatusOr<size_t> RunImpl::SlotFor(std::string_view key) {
+  // A direct-mapped cache by the key's address: a training loop passes the
+  // same literals every step, and comparing a few bytes is cheaper than
+  // hashing. The content is compared too, so a reused address is safe.
+  const size_t line = (reinterpret_cast<uintptr_t>(key.data()) >> 3) % kKeyCacheLines;
+  KeyCacheLine& c = key_cache_[line];
+  if (c.data != nullptr && c.data == key.data() && c.size == key.size() &&
+      buffer_.key(c.slot) == key) {
+    return c.slot;
+  }
+  absl::StatusOr<size_t> slot = LookUpSlot(key);
+  if (slot.ok()) c = KeyCacheLine{key.data(), key.size(), *slot};
+  return slot;
+}
+
+absl::StatusOr<size_t> RunImpl::LookUpSlot(std::string_view key) {
   // The hot path of a known key is one hash lookup; a key is validated
   // once, when it first appears.
   if (std::optional<size_t> slot = buffer_.Find(key)) return *slot;
@@ -190,6 +205,10 @@ absl::Status RunImpl::DrainInto(std::vector<internal_storage::ChunkWrite>* out) 
   }
   std::vector<SealedChunk> sealed;
   if (absl::Status s = EncodePending(pending, &sealed); !s.ok()) return s;
+  {
+    SpinLockHolder lock(&mu_);
+    buffer_.Recycle(pending);
+  }
   for (SealedChunk& c : sealed) {
     internal_storage::ChunkWrite w;
     w.run_id = id_;

@@ -59,6 +59,8 @@ class RunImpl final : public Run {
   // The buffer slot of `key`, validating the key on first use.
   absl::StatusOr<size_t> SlotFor(std::string_view key)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<size_t> LookUpSlot(std::string_view key)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status CheckOpen() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // After an append: commit now (kEveryCall) or wake the writer when the
   // buffer is large.
@@ -68,6 +70,13 @@ class RunImpl final : public Run {
   const std::string id_;
   mutable SpinLock mu_;
   MetricBuffer buffer_ ABSL_GUARDED_BY(mu_);
+  struct KeyCacheLine {
+    const char* data = nullptr;
+    size_t size = 0;
+    size_t slot = 0;
+  };
+  static constexpr size_t kKeyCacheLines = 16;
+  KeyCacheLine key_cache_[kKeyCacheLines] ABSL_GUARDED_BY(mu_);
   bool ended_ ABSL_GUARDED_BY(mu_) = false;
   RunStatus end_status_ ABSL_GUARDED_BY(mu_) = RunStatus::kRunning;
 };

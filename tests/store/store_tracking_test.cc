@@ -336,3 +336,29 @@ TEST(StoreTrackingTest, BadUrisAreClearErrors) {
 
 }  // namespace
 }  // namespace slipway
+
+namespace slipway {
+namespace {
+
+TEST(StoreTrackingTest, RunsCarryTheirMetricSummaries) {
+  auto store = OpenOrDie(":memory:");
+  auto run = StartOrDie(*store, {.experiment = "m"});
+  ASSERT_TRUE(run->LogMetric("acc", 0.5, 1).ok());
+  ASSERT_TRUE(run->LogMetric("acc", 0.75, 2).ok());
+  ASSERT_TRUE(run->LogMetric("loss", 2.0, 2).ok());
+  ASSERT_TRUE(run->Flush().ok());
+  absl::StatusOr<RunInfo> info = store->GetRun(run->id());
+  ASSERT_TRUE(info.ok());
+  ASSERT_EQ(info->metrics.size(), 2u);
+  EXPECT_EQ(info->metrics[0].key, "acc");
+  EXPECT_EQ(info->metrics[0].last_value, 0.75);
+  EXPECT_EQ(info->metrics[0].count, 2);
+  absl::StatusOr<SearchRunsResult> found = store->SearchRuns({.experiments = {"m"}});
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->runs.size(), 1u);
+  EXPECT_EQ(found->runs[0].metrics.size(), 2u);
+  EXPECT_EQ(found->runs[0].metrics[1].last_value, 2.0);
+}
+
+}  // namespace
+}  // namespace slipway

@@ -171,3 +171,37 @@ TEST(MergeSummaryTest, NanMeansNoValueYetOnEitherSide) {
 
 }  // namespace
 }  // namespace slipway::internal_tracking
+
+namespace slipway::internal_tracking {
+namespace {
+
+TEST(MetricBufferTest, RecycledColumnsAreReusedEmpty) {
+  MetricBuffer b;
+  const size_t s = b.Slot("x");
+  for (size_t i = 0; i < kMaxPointsPerChunk + 3; ++i) {
+    ASSERT_TRUE(b.Append(s, static_cast<int64_t>(i), 0, 1.0).ok());
+  }
+  std::vector<PendingColumns> pending;
+  b.TakePending(&pending);
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_EQ(pending[0].columns.size(), kMaxPointsPerChunk);
+  EXPECT_EQ(pending[1].columns.size(), 3u);
+  b.Recycle(pending);
+  EXPECT_TRUE(pending.empty());
+  // The next full block comes from the recycled storage and holds only
+  // the new points.
+  for (size_t i = 0; i < 2 * kMaxPointsPerChunk; ++i) {
+    ASSERT_TRUE(b.Append(s, static_cast<int64_t>(i), 0, 2.0).ok());
+  }
+  std::vector<SealedChunk> chunks;
+  ASSERT_TRUE(b.Drain(&chunks).ok());
+  size_t total = 0;
+  for (const SealedChunk& c : chunks) {
+    total += c.summary.count;
+    EXPECT_EQ(c.summary.max_value, 2.0);
+  }
+  EXPECT_EQ(total, 2 * kMaxPointsPerChunk);
+}
+
+}  // namespace
+}  // namespace slipway::internal_tracking

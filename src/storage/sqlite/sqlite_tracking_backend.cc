@@ -263,8 +263,27 @@ absl::StatusOr<RunInfo> ReadRunRow(const Statement& stmt) {
   return info;
 }
 
-// Fills params and tags of `runs` with one query per table (not one per
-// run): the ids go in as one JSON array parameter, expanded by json_each.
+// Reads a metric_summary row whose columns, from `first`, are key, count,
+// last_value, last_step, last_ms, min_value, max_value.
+absl::StatusOr<MetricSummary> ReadSummary(const Statement& stmt, int first) {
+  MetricSummary summary;
+  summary.key = std::string(stmt.ColumnText(first));
+  summary.count = stmt.ColumnInt64(first + 1);
+  summary.last_step = stmt.ColumnInt64(first + 3);
+  summary.last_timestamp_ms = stmt.ColumnInt64(first + 4);
+  for (auto [column, target] : {std::pair{first + 2, &summary.last_value},
+                                std::pair{first + 5, &summary.min_value},
+                                std::pair{first + 6, &summary.max_value}}) {
+    absl::StatusOr<double> v = stmt.ColumnSortableDouble(column);
+    if (!v.ok()) return v.status();
+    *target = *v;
+  }
+  return summary;
+}
+
+// Fills params, tags and metric summaries of `runs` with one query per
+// table (not one per run): the ids go in as one JSON array parameter,
+// expanded by json_each.
 absl::Status LoadParamsAndTags(Transaction& tx, std::vector<RunInfo>& runs) {
   if (runs.empty()) return absl::OkStatus();
   absl::flat_hash_map<std::string, size_t> index;
@@ -294,6 +313,22 @@ absl::Status LoadParamsAndTags(Transaction& tx, std::vector<RunInfo>& runs) {
       (table == 0 ? run.params : run.tags)
           .emplace_back(stmt->ColumnText(1), stmt->ColumnText(2));
     }
+  }
+  absl::StatusOr<Statement> metrics = tx.Prepare(
+      "SELECT run_id, key, count, last_value, last_step, last_ms, min_value, "
+      "max_value FROM metric_summary WHERE run_id IN "
+      "(SELECT value FROM json_each(?1)) ORDER BY run_id, key");
+  if (!metrics.ok()) return metrics.status();
+  metrics->BindText(1, ids);
+  while (true) {
+    absl::StatusOr<bool> row = metrics->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    auto it = index.find(internal_strings::ToAbsl(metrics->ColumnText(0)));
+    if (it == index.end()) continue;
+    absl::StatusOr<MetricSummary> summary = ReadSummary(*metrics, 1);
+    if (!summary.ok()) return summary.status();
+    runs[it->second].metrics.push_back(*std::move(summary));
   }
   return absl::OkStatus();
 }
@@ -837,19 +872,9 @@ SqliteTrackingBackend::GetMetricSummaries(std::string_view run_id) {
       absl::StatusOr<bool> row = stmt->Step();
       if (!row.ok()) return row.status();
       if (!*row) return absl::OkStatus();
-      MetricSummary summary;
-      summary.key = std::string(stmt->ColumnText(0));
-      summary.count = stmt->ColumnInt64(1);
-      summary.last_step = stmt->ColumnInt64(3);
-      summary.last_timestamp_ms = stmt->ColumnInt64(4);
-      for (auto [column, target] : {std::pair{2, &summary.last_value},
-                                    std::pair{5, &summary.min_value},
-                                    std::pair{6, &summary.max_value}}) {
-        absl::StatusOr<double> v = stmt->ColumnSortableDouble(column);
-        if (!v.ok()) return v.status();
-        *target = *v;
-      }
-      out.push_back(std::move(summary));
+      absl::StatusOr<MetricSummary> summary = ReadSummary(*stmt, 0);
+      if (!summary.ok()) return summary.status();
+      out.push_back(*std::move(summary));
     }
   });
   if (!status.ok()) return status;
