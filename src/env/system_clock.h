@@ -20,8 +20,9 @@ class SystemClock final : public Clock {
   // absl::Now(): the wall clock, which an operator or NTP may step.
   absl::Time Now() const override;
 
-  // clock_gettime(CLOCK_REALTIME) in whole milliseconds, without the
-  // absl::Time round trip (metric timestamps, once per logged point).
+  // CLOCK_REALTIME_COARSE in whole milliseconds when the kernel's coarse
+  // clock ticks at least every 4 ms (checked once), else CLOCK_REALTIME;
+  // no absl::Time round trip. May lag Now() by up to the coarse resolution.
   int64_t NowUnixMillis() const override;
 
   // absl::SleepFor(d); returns at once for d <= 0.
