@@ -33,9 +33,7 @@ class Clock {
   virtual absl::Time Now() const = 0;
   // Returns the current time in whole Unix milliseconds, for metric
   // timestamps (once per logged point, so it must be cheap). The default
-  // converts Now(). The system clock reads the kernel's coarse real-time
-  // clock when its resolution is 4 ms or finer (about 4 ns instead of
-  // about 30 ns a call): the result may lag Now() by up to that resolution.
+  // converts Now(); the system clock reads the OS clock directly.
   virtual int64_t NowUnixMillis() const { return absl::ToUnixMillis(Now()); }
   // Blocks the caller for `d` of this clock's time. Returns at once for
   // d <= 0.

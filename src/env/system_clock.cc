@@ -11,27 +11,9 @@ namespace slipway::internal_env {
 
 absl::Time SystemClock::Now() const { return absl::Now(); }
 
-namespace {
-
-// The clock NowUnixMillis reads: the coarse one when it is fine enough for
-// millisecond timestamps. Decided once per process.
-clockid_t MillisClock() {
-  static const clockid_t id = [] {
-    timespec res;
-    if (::clock_getres(CLOCK_REALTIME_COARSE, &res) == 0 && res.tv_sec == 0 &&
-        res.tv_nsec <= 4'000'000) {
-      return CLOCK_REALTIME_COARSE;
-    }
-    return CLOCK_REALTIME;
-  }();
-  return id;
-}
-
-}  // namespace
-
 int64_t SystemClock::NowUnixMillis() const {
   timespec ts;
-  if (::clock_gettime(MillisClock(), &ts) != 0) {
+  if (::clock_gettime(CLOCK_REALTIME, &ts) != 0) {
     return absl::ToUnixMillis(absl::Now());  // cannot happen on Linux
   }
   // Floor division, like absl::ToUnixMillis (tv_nsec is in [0, 1e9)).

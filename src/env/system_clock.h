@@ -20,9 +20,9 @@ class SystemClock final : public Clock {
   // absl::Now(): the wall clock, which an operator or NTP may step.
   absl::Time Now() const override;
 
-  // CLOCK_REALTIME_COARSE in whole milliseconds when the kernel's coarse
-  // clock ticks at least every 4 ms (checked once), else CLOCK_REALTIME;
-  // no absl::Time round trip. May lag Now() by up to the coarse resolution.
+  // clock_gettime(CLOCK_REALTIME) in whole milliseconds, without the
+  // absl::Time round trip. (CLOCK_REALTIME_COARSE would cost 4 ns instead
+  // of ~25, but was measured lagging by 7 ms here: timestamps stay exact.)
   int64_t NowUnixMillis() const override;
 
   // absl::SleepFor(d); returns at once for d <= 0.

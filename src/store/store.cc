@@ -1,6 +1,6 @@
 // Store::Open and the Store facade: today it delegates to the tracking
 // service; the registry and rollouts join it as they land. No logic lives
-// here beyond wiring.
+// here beyond wiring (and creating a store file's directory).
 #include "slipway/store.h"
 
 #include <memory>
@@ -59,6 +59,21 @@ class StoreImpl final : public Store {
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(std::string_view uri,
                                                    StoreOptions options) {
   options.env = options.env.WithDefaults();
+  // A store file's directory is created like the file itself ("runs/" in
+  // sw.open("runs/slipway.db")), through the Env file system.
+  absl::StatusOr<internal_storage::StoreLocation> location =
+      internal_storage::ParseStoreUri(uri);
+  if (!location.ok()) return location.status();
+  if (location->kind == internal_storage::StoreLocation::Kind::kSqliteFile) {
+    const size_t slash = location->path.find_last_of('/');
+    if (slash != std::string::npos && slash > 0) {
+      if (absl::Status s = options.env.file_system->CreateDirs(
+              location->path.substr(0, slash));
+          !s.ok()) {
+        return s;
+      }
+    }
+  }
   internal_storage::BackendOptions backend_options;
   backend_options.full_sync =
       options.durability == StoreOptions::Durability::kEveryCall;

@@ -328,6 +328,16 @@ TEST(StoreTrackingTest, ExperimentsAreUniqueAndListed) {
   EXPECT_GE(all->size(), 2u);
 }
 
+TEST(StoreTrackingTest, MissingDirectoriesOfAStoreFileAreCreated) {
+  TempDir dir;
+  const std::string path = dir.File("runs/nested/slipway.db");
+  auto store = OpenOrDie(path);
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(std::filesystem::exists(path));
+  auto uri_store = OpenOrDie("sqlite://" + dir.File("other/s.db"));
+  EXPECT_TRUE(std::filesystem::exists(dir.File("other/s.db")));
+}
+
 TEST(StoreTrackingTest, BadUrisAreClearErrors) {
   EXPECT_EQ(Store::Open("ftp://x").status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Store::Open("postgresql://localhost/db").status().code(),
