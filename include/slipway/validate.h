@@ -180,6 +180,11 @@ absl::Status TagKey(std::string_view key);
 absl::Status ParamValue(std::string_view value);
 absl::Status TagValue(std::string_view value);
 
+// Every key and value of a batch of params (ParamKey, ParamValue) or tags
+// (TagKey, TagValue); returns the first error.
+absl::Status Params(const std::vector<std::pair<std::string, std::string>>& params);
+absl::Status Tags(const std::vector<std::pair<std::string, std::string>>& tags);
+
 }  // namespace validate
 }  // namespace slipway
 

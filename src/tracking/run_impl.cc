@@ -16,16 +16,6 @@ using internal_strings::Cat;
 // logger's memory stays bounded between flush intervals (~24 bytes/point).
 constexpr size_t kNudgePoints = 1 << 20;
 
-absl::Status CheckPairs(const std::vector<std::pair<std::string, std::string>>& kv,
-                        absl::Status (*check_key)(std::string_view),
-                        absl::Status (*check_value)(std::string_view)) {
-  for (const auto& [k, v] : kv) {
-    if (absl::Status s = check_key(k); !s.ok()) return s;
-    if (absl::Status s = check_value(v); !s.ok()) return s;
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 absl::Status RunImpl::CheckOpen() const {
@@ -42,7 +32,8 @@ absl::StatusOr<size_t> RunImpl::SlotFor(std::string_view key) {
   // A direct-mapped cache by the key's address: a training loop passes the
   // same literals every step, and comparing a few bytes is cheaper than
   // hashing. The content is compared too, so a reused address is safe.
-  const size_t line = (reinterpret_cast<uintptr_t>(key.data()) >> 3) % kKeyCacheLines;
+  const size_t line =
+      (reinterpret_cast<uintptr_t>(key.data()) >> 3) % kKeyCacheLines;
   KeyCacheLine& c = key_cache_[line];
   if (c.data != nullptr && c.data == key.data() && c.size == key.size() &&
       buffer_.key(c.slot) == key) {
@@ -133,9 +124,7 @@ absl::Status RunImpl::LogParam(std::string_view key, std::string_view value) {
 
 absl::Status RunImpl::LogParams(
     const std::vector<std::pair<std::string, std::string>>& params) {
-  if (absl::Status s =
-          CheckPairs(params, &validate::ParamKey, &validate::ParamValue);
-      !s.ok()) {
+  if (absl::Status s = validate::Params(params); !s.ok()) {
     return s;
   }
   {
@@ -151,8 +140,7 @@ absl::Status RunImpl::SetTag(std::string_view key, std::string_view value) {
 
 absl::Status RunImpl::SetTags(
     const std::vector<std::pair<std::string, std::string>>& tags) {
-  if (absl::Status s = CheckPairs(tags, &validate::TagKey, &validate::TagValue);
-      !s.ok()) {
+  if (absl::Status s = validate::Tags(tags); !s.ok()) {
     return s;
   }
   {
@@ -195,7 +183,8 @@ absl::Status RunImpl::End(RunStatus status) {
   return absl::OkStatus();
 }
 
-absl::Status RunImpl::DrainInto(std::vector<internal_storage::ChunkWrite>* out) {
+absl::Status RunImpl::DrainInto(
+    std::vector<internal_storage::ChunkWrite>* out) {
   std::vector<PendingColumns> pending;
   {
     // O(keys) under the lock: the loggers wait only for a few moves.

@@ -26,19 +26,11 @@ using internal_strings::Cat;
 constexpr size_t kMaxSearchResults = 50'000;
 
 std::string DefaultUser() {
-  if (const char* user = std::getenv("USER"); user != nullptr && *user) return user;
-  if (const char* user = std::getenv("LOGNAME"); user != nullptr && *user) return user;
+  if (const char* user = std::getenv("USER"); user != nullptr && *user)
+    return user;
+  if (const char* user = std::getenv("LOGNAME"); user != nullptr && *user)
+    return user;
   return "unknown";
-}
-
-absl::Status CheckPairs(const std::vector<std::pair<std::string, std::string>>& kv,
-                        absl::Status (*check_key)(std::string_view),
-                        absl::Status (*check_value)(std::string_view)) {
-  for (const auto& [k, v] : kv) {
-    if (absl::Status s = check_key(k); !s.ok()) return s;
-    if (absl::Status s = check_value(v); !s.ok()) return s;
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace
@@ -68,7 +60,8 @@ Tracker::~Tracker() {
   }
   if (writer_ != nullptr) writer_->join();
   if (absl::Status s = Flush(); !s.ok()) {
-    std::fprintf(stderr, "slipway: closing the store lost buffered points: %s\n",
+    std::fprintf(stderr,
+                 "slipway: closing the store lost buffered points: %s\n",
                  std::string(s.ToString()).c_str());
   }
   // Runs nobody ended: their program stopped without saying they finished.
@@ -80,9 +73,7 @@ Tracker::~Tracker() {
   }
 }
 
-int64_t Tracker::NowMs() const {
-  return options_.env.clock->NowUnixMillis();
-}
+int64_t Tracker::NowMs() const { return options_.env.clock->NowUnixMillis(); }
 
 std::vector<std::shared_ptr<RunImpl>> Tracker::LiveRuns() {
   absl::MutexLock lock(&mu_);
@@ -159,7 +150,8 @@ absl::Status Tracker::HeartbeatAndSweep() {
     return absl::OkStatus();
   }
   std::vector<std::string> ids;
-  for (const std::shared_ptr<RunImpl>& run : LiveRuns()) ids.push_back(run->id());
+  for (const std::shared_ptr<RunImpl>& run : LiveRuns())
+    ids.push_back(run->id());
   if (!ids.empty()) {
     if (absl::Status s = backend_->Heartbeat(ids, now); !s.ok()) return s;
   }
@@ -167,8 +159,8 @@ absl::Status Tracker::HeartbeatAndSweep() {
   // Our own live runs were just heartbeaten, so only dead processes' runs
   // can be stale.
   return backend_
-      ->MarkStaleRunsKilled(now -
-                            absl::ToInt64Milliseconds(options_.stale_run_timeout))
+      ->MarkStaleRunsKilled(
+          now - absl::ToInt64Milliseconds(options_.stale_run_timeout))
       .status();
 }
 
@@ -176,8 +168,7 @@ absl::StatusOr<ExperimentInfo> Tracker::CreateExperiment(
     std::string_view name,
     const std::vector<std::pair<std::string, std::string>>& tags) {
   if (absl::Status s = validate::ExperimentName(name); !s.ok()) return s;
-  if (absl::Status s = CheckPairs(tags, &validate::TagKey, &validate::TagValue);
-      !s.ok()) {
+  if (absl::Status s = validate::Tags(tags); !s.ok()) {
     return s;
   }
   return backend_->CreateExperiment(name, NowMs(), tags);
@@ -200,14 +191,10 @@ absl::StatusOr<std::shared_ptr<Run>> Tracker::StartRun(
   if (!options.name.empty()) {
     if (absl::Status s = validate::RunName(options.name); !s.ok()) return s;
   }
-  if (absl::Status s = CheckPairs(options.params, &validate::ParamKey,
-                                  &validate::ParamValue);
-      !s.ok()) {
+  if (absl::Status s = validate::Params(options.params); !s.ok()) {
     return s;
   }
-  if (absl::Status s =
-          CheckPairs(options.tags, &validate::TagKey, &validate::TagValue);
-      !s.ok()) {
+  if (absl::Status s = validate::Tags(options.tags); !s.ok()) {
     return s;
   }
   const int64_t now = NowMs();
@@ -226,7 +213,8 @@ absl::StatusOr<std::shared_ptr<Run>> Tracker::StartRun(
   run.source = options.source;
   if (run.source.path.empty()) run.source.path = ProgramPath();
   if (run.source.git_commit.empty() && !run.source.path.empty()) {
-    run.source.git_commit = FindGitCommit(*options_.env.file_system, run.source.path);
+    run.source.git_commit =
+        FindGitCommit(*options_.env.file_system, run.source.path);
   }
   run.params = options.params;
   run.tags = options.tags;
@@ -272,20 +260,20 @@ absl::StatusOr<MetricHistory> Tracker::GetMetricHistory(
     if (!known) {
       absl::StatusOr<RunInfo> run = backend_->GetRun(run_id);
       if (!run.ok()) return run.status();
-      return MakeError(absl::StatusCode::kNotFound,
-                       Cat("run ", run_id, " has no metric ",
-                           QuoteForMessage(key)),
-                       ErrorDetail{"METRIC_NOT_FOUND",
-                                   "metric_history reads a logged metric",
-                                   std::string(key),
-                                   "check the key, e.g. GetMetricSummaries() "
-                                   "lists the run's metrics"});
+      return MakeError(
+          absl::StatusCode::kNotFound,
+          Cat("run ", run_id, " has no metric ", QuoteForMessage(key)),
+          ErrorDetail{"METRIC_NOT_FOUND",
+                      "metric_history reads a logged metric", std::string(key),
+                      "check the key, e.g. GetMetricSummaries() "
+                      "lists the run's metrics"});
     }
     return MetricHistory{};
   }
   internal_codec::PointColumns points;
   for (const internal_storage::StoredChunk& c : *chunks) {
-    if (absl::Status s = internal_codec::DecodeChunk(c.data, &points); !s.ok()) {
+    if (absl::Status s = internal_codec::DecodeChunk(c.data, &points);
+        !s.ok()) {
       return MakeError(s.code(),
                        Cat("metric ", QuoteForMessage(key), " of run ", run_id,
                            ", chunk ", c.seq, ": ", s.message()),

@@ -2,14 +2,16 @@
 // (dataset_path.cc) and model versions (model_version.cc).
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "slipway/validate.h"
+#include "src/errors/strings.h"
 #include "src/validation/name_pattern.h"
 #include "src/validation/rules.h"
 #include "src/validation/text.h"
-#include "src/errors/strings.h"
 
 namespace slipway {
 
@@ -42,47 +44,74 @@ bool LowerAlnum(char c) { return IsLowerAlnum(c); }
 
 // SPEC §1: ^[a-z0-9][a-z0-9\-_]{0,62}[a-z0-9]$
 constexpr NamePattern kModelNamePattern = {
-    &internal_validation::kModelNameRule, 2, 64, LowerAlnum,
-    LowerAlnumDashUnderscore, LowerAlnum, "a lowercase letter or digit",
-    "lowercase letters, digits, '-' and '_'", "a lowercase letter or digit"};
+    &internal_validation::kModelNameRule,
+    2,
+    64,
+    LowerAlnum,
+    LowerAlnumDashUnderscore,
+    LowerAlnum,
+    "a lowercase letter or digit",
+    "lowercase letters, digits, '-' and '_'",
+    "a lowercase letter or digit"};
 // SPEC §1: ^[a-z0-9][a-z0-9\-]{0,61}[a-z0-9]$
 constexpr NamePattern kEndpointNamePattern = {
-    &internal_validation::kEndpointNameRule, 2, 63, LowerAlnum, LowerAlnumDash,
-    LowerAlnum, "a lowercase letter or digit",
-    "lowercase letters, digits and '-'", "a lowercase letter or digit"};
+    &internal_validation::kEndpointNameRule,
+    2,
+    63,
+    LowerAlnum,
+    LowerAlnumDash,
+    LowerAlnum,
+    "a lowercase letter or digit",
+    "lowercase letters, digits and '-'",
+    "a lowercase letter or digit"};
 // SPEC §1: ^[a-z][a-z0-9_]{0,127}$
 constexpr NamePattern kFeatureNamePattern = {
-    &internal_validation::kFeatureNameRule, 1, 128, LowerAlpha,
-    LowerAlnumUnderscore, nullptr, "a lowercase letter",
-    "lowercase letters, digits and '_'", ""};
+    &internal_validation::kFeatureNameRule,
+    1,
+    128,
+    LowerAlpha,
+    LowerAlnumUnderscore,
+    nullptr,
+    "a lowercase letter",
+    "lowercase letters, digits and '_'",
+    ""};
 // SPEC §1: ^[a-z0-9][a-z0-9\-_]{0,63}$
 constexpr NamePattern kPipelineNamePattern = {
-    &internal_validation::kPipelineNameRule, 1, 64, LowerAlnum,
-    LowerAlnumDashUnderscore, nullptr, "a lowercase letter or digit",
-    "lowercase letters, digits, '-' and '_'", ""};
+    &internal_validation::kPipelineNameRule,
+    1,
+    64,
+    LowerAlnum,
+    LowerAlnumDashUnderscore,
+    nullptr,
+    "a lowercase letter or digit",
+    "lowercase letters, digits, '-' and '_'",
+    ""};
 
 // Registration check shared by endpoints and pipelines (SPEC §1 "must be a
 // registered endpoint/pipeline").
-absl::Status CheckRegistered(const ValidationPolicy& policy, RegisteredKind kind,
-                             const Rule& rule, std::string_view name) {
+absl::Status CheckRegistered(const ValidationPolicy& policy,
+                             RegisteredKind kind, const Rule& rule,
+                             std::string_view name) {
   if (policy.registry == nullptr) return absl::OkStatus();
   absl::StatusOr<bool> registered = policy.registry->IsRegistered(kind, name);
   if (!registered.ok()) return registered.status();
   if (*registered) return absl::OkStatus();
   const bool endpoint = kind == RegisteredKind::kEndpoint;
-  return Reject(rule, name,
-                Cat("no ", endpoint ? "endpoint" : "pipeline",
-                             " with this name is registered"),
-                endpoint ? "register it first, e.g. store.register_endpoint("
-                           "\"fraud-prod\", ...), or check the spelling"
-                         : "register it first, e.g. store.register_pipeline("
-                           "\"nightly-train\", ...), or check the spelling",
-                endpoint ? "ENDPOINT_NOT_REGISTERED" : "PIPELINE_NOT_REGISTERED");
+  return Reject(
+      rule, name,
+      Cat("no ", endpoint ? "endpoint" : "pipeline",
+          " with this name is registered"),
+      endpoint ? "register it first, e.g. store.register_endpoint("
+                 "\"fraud-prod\", ...), or check the spelling"
+               : "register it first, e.g. store.register_pipeline("
+                 "\"nightly-train\", ...), or check the spelling",
+      endpoint ? "ENDPOINT_NOT_REGISTERED" : "PIPELINE_NOT_REGISTERED");
 }
 
 // Free text (experiment and run names): valid UTF-8, no control
 // characters, not blank, at most `max` characters.
-absl::Status CheckFreeText(const Rule& rule, std::string_view value, size_t max) {
+absl::Status CheckFreeText(const Rule& rule, std::string_view value,
+                           size_t max) {
   if (value.empty()) return Reject(rule, value, "it is empty");
   Utf8Walker walker(value);
   CodePoint cp;
@@ -93,20 +122,20 @@ absl::Status CheckFreeText(const Rule& rule, std::string_view value, size_t max)
     if (IsControl(cp.value)) {
       return Reject(rule, value,
                     Cat(DescribeCodePoint(cp.value), " at position ",
-                                 cp.position, " is not allowed"));
+                        cp.position, " is not allowed"));
     }
     blank = blank && IsUnicodeSpace(cp.value);
   }
   if (!walker.ok()) {
     return Reject(rule, value,
                   Cat("it is not valid UTF-8 (bad byte at offset ",
-                               walker.bad_offset(), ")"));
+                      walker.bad_offset(), ")"));
   }
   if (blank) return Reject(rule, value, "it is only white space");
   if (count > max) {
     return Reject(rule, value,
-                  Cat("it is ", count, " characters long; at most ",
-                               max, " are allowed"));
+                  Cat("it is ", count, " characters long; at most ", max,
+                      " are allowed"));
   }
   return absl::OkStatus();
 }
@@ -134,21 +163,20 @@ absl::Status CheckKey(const Rule& rule, std::string_view key) {
                                    LookAlikeOf(c).empty();
     if (!ok) {
       return Reject(rule, key,
-                    Cat(DescribeCodePoint(c), " at position ",
-                                 cp.position,
-                                 " is not allowed (only letters, digits, '_', "
-                                 "'-', '.', ' ', ':' and '/')"));
+                    Cat(DescribeCodePoint(c), " at position ", cp.position,
+                        " is not allowed (only letters, digits, '_', "
+                        "'-', '.', ' ', ':' and '/')"));
     }
   }
   if (!walker.ok()) {
     return Reject(rule, key,
                   Cat("it is not valid UTF-8 (bad byte at offset ",
-                               walker.bad_offset(), ")"));
+                      walker.bad_offset(), ")"));
   }
   if (count > kMaxKeyLength) {
     return Reject(rule, key,
                   Cat("it is ", count, " characters long; at most ",
-                               kMaxKeyLength, " are allowed"));
+                      kMaxKeyLength, " are allowed"));
   }
   // Keys may be used as file names by exporters: they must not resolve to
   // another key when treated as a path.
@@ -162,8 +190,7 @@ absl::Status CheckKey(const Rule& rule, std::string_view key) {
     if (segment.empty()) return Reject(rule, key, "it contains '//'");
     if (segment == "." || segment == "..") {
       return Reject(rule, key,
-                    Cat("it contains a '", segment,
-                                 "' path segment"));
+                    Cat("it contains a '", segment, "' path segment"));
     }
     start = end + 1;
   }
@@ -178,12 +205,12 @@ absl::Status CheckValue(const Rule& rule, std::string_view value, size_t max) {
   if (!walker.ok()) {
     return Reject(rule, value,
                   Cat("it is not valid UTF-8 (bad byte at offset ",
-                               walker.bad_offset(), ")"));
+                      walker.bad_offset(), ")"));
   }
   if (count > max) {
     return Reject(rule, value,
-                  Cat("it is ", count, " characters long; at most ",
-                               max, " are allowed (values are never cut)"));
+                  Cat("it is ", count, " characters long; at most ", max,
+                      " are allowed (values are never cut)"));
   }
   return absl::OkStatus();
 }
@@ -194,7 +221,8 @@ absl::Status ModelName(std::string_view name) {
   return CheckNamePattern(kModelNamePattern, name);
 }
 
-absl::Status EndpointName(std::string_view name, const ValidationPolicy& policy) {
+absl::Status EndpointName(std::string_view name,
+                          const ValidationPolicy& policy) {
   if (absl::Status s = CheckNamePattern(kEndpointNamePattern, name); !s.ok()) {
     return s;
   }
@@ -202,7 +230,8 @@ absl::Status EndpointName(std::string_view name, const ValidationPolicy& policy)
                          internal_validation::kEndpointNameRule, name);
 }
 
-absl::Status FeatureName(std::string_view name, const ValidationPolicy& policy) {
+absl::Status FeatureName(std::string_view name,
+                         const ValidationPolicy& policy) {
   if (absl::Status s = CheckNamePattern(kFeatureNamePattern, name); !s.ok()) {
     return s;
   }
@@ -219,7 +248,8 @@ absl::Status FeatureName(std::string_view name, const ValidationPolicy& policy) 
   return absl::OkStatus();
 }
 
-absl::Status PipelineName(std::string_view name, const ValidationPolicy& policy) {
+absl::Status PipelineName(std::string_view name,
+                          const ValidationPolicy& policy) {
   if (absl::Status s = CheckNamePattern(kPipelineNamePattern, name); !s.ok()) {
     return s;
   }
@@ -259,6 +289,24 @@ absl::Status ParamValue(std::string_view value) {
 absl::Status TagValue(std::string_view value) {
   return CheckValue(internal_validation::kTagValueRule, value,
                     kMaxTagValueLength);
+}
+
+absl::Status Params(
+    const std::vector<std::pair<std::string, std::string>>& params) {
+  for (const auto& [key, value] : params) {
+    if (absl::Status s = ParamKey(key); !s.ok()) return s;
+    if (absl::Status s = ParamValue(value); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Tags(
+    const std::vector<std::pair<std::string, std::string>>& tags) {
+  for (const auto& [key, value] : tags) {
+    if (absl::Status s = TagKey(key); !s.ok()) return s;
+    if (absl::Status s = TagValue(value); !s.ok()) return s;
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace validate

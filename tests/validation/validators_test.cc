@@ -143,3 +143,19 @@ TEST(KeyTest, ErrorsNameTheKind) {
 
 }  // namespace
 }  // namespace slipway
+
+namespace slipway {
+namespace {
+
+TEST(BatchValidationTest, ParamsAndTagsReportTheFirstBadEntry) {
+  EXPECT_TRUE(validate::Params({{"lr", "0.01"}, {"batch", "256"}}).ok());
+  absl::Status s = validate::Params({{"lr", "0.01"}, {"/bad", "x"}});
+  EXPECT_EQ(GetErrorDetail(s)->reason, "PARAM_KEY_INVALID");
+  EXPECT_EQ(GetErrorDetail(s)->value, "/bad");
+  s = validate::Tags({{"team", std::string(5001, 'x')}});
+  EXPECT_EQ(GetErrorDetail(s)->reason, "TAG_VALUE_INVALID");
+  EXPECT_TRUE(validate::Tags({}).ok());
+}
+
+}  // namespace
+}  // namespace slipway
