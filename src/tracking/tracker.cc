@@ -164,6 +164,22 @@ absl::Status Tracker::HeartbeatAndSweep() {
       .status();
 }
 
+absl::Status Tracker::SweepBeforeRead() {
+  // Reads must show dead processes' runs as KILLED (and our own live runs
+  // as alive), but a burst of reads should not each cost a write
+  // transaction: sweep at most once a second of store time.
+  constexpr int64_t kReadSweepIntervalMs = 1000;
+  absl::MutexLock write_lock(&write_mu_);
+  const int64_t now = NowMs();
+  if (last_read_sweep_ms_ != 0 &&
+      now - last_read_sweep_ms_ < kReadSweepIntervalMs) {
+    return absl::OkStatus();
+  }
+  last_read_sweep_ms_ = now;
+  last_heartbeat_ms_ = 0;  // heartbeat our own runs now, then sweep
+  return HeartbeatAndSweep();
+}
+
 absl::StatusOr<ExperimentInfo> Tracker::CreateExperiment(
     std::string_view name,
     const std::vector<std::pair<std::string, std::string>>& tags) {
@@ -227,12 +243,7 @@ absl::StatusOr<std::shared_ptr<Run>> Tracker::StartRun(
 }
 
 absl::StatusOr<RunInfo> Tracker::GetRun(std::string_view run_id) {
-  {
-    // Our own live runs count as alive; others may be stale.
-    absl::MutexLock write_lock(&write_mu_);
-    last_heartbeat_ms_ = 0;  // heartbeat and sweep now
-    if (absl::Status s = HeartbeatAndSweep(); !s.ok()) return s;
-  }
+  if (absl::Status s = SweepBeforeRead(); !s.ok()) return s;
   return backend_->GetRun(run_id);
 }
 
@@ -331,12 +342,7 @@ absl::StatusOr<SearchRunsResult> Tracker::SearchRuns(
   absl::StatusOr<uint64_t> offset =
       internal_query::DecodePageToken(request.page_token, fingerprint);
   if (!offset.ok()) return offset.status();
-  {
-    // Status filters must see dead processes' runs as KILLED.
-    absl::MutexLock write_lock(&write_mu_);
-    last_heartbeat_ms_ = 0;
-    if (absl::Status s = HeartbeatAndSweep(); !s.ok()) return s;
-  }
+  if (absl::Status s = SweepBeforeRead(); !s.ok()) return s;
   absl::StatusOr<internal_storage::RunPage> page = backend_->SearchRuns(
       experiment_ids, *filter, *order_by, request.max_results, *offset);
   if (!page.ok()) return page.status();

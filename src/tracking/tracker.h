@@ -29,7 +29,8 @@ class RunImpl;
 
 class Tracker {
  public:
-  // `options.env` must have every member set (StoreOptions::env.WithDefaults()).
+  // `options.env` must have every member set
+  // (StoreOptions::env.WithDefaults()).
   Tracker(std::unique_ptr<internal_storage::TrackingBackend> backend,
           StoreOptions options);
   // Stops the writer, writes every buffered point, ends runs that were
@@ -73,6 +74,8 @@ class Tracker {
   // failed attempt) in one transaction; heartbeats when due.
   absl::Status WriteAll() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   absl::Status HeartbeatAndSweep() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // HeartbeatAndSweep now, unless a read did so less than a second ago.
+  absl::Status SweepBeforeRead();
   std::vector<std::shared_ptr<RunImpl>> LiveRuns();
 
   std::unique_ptr<internal_storage::TrackingBackend> backend_;
@@ -88,8 +91,10 @@ class Tracker {
 
   // Serialises WriteAll between the writer thread and synchronous flushes.
   absl::Mutex write_mu_ ABSL_ACQUIRED_BEFORE(mu_);
-  std::vector<internal_storage::ChunkWrite> unwritten_ ABSL_GUARDED_BY(write_mu_);
+  std::vector<internal_storage::ChunkWrite> unwritten_
+      ABSL_GUARDED_BY(write_mu_);
   int64_t last_heartbeat_ms_ ABSL_GUARDED_BY(write_mu_) = 0;
+  int64_t last_read_sweep_ms_ ABSL_GUARDED_BY(write_mu_) = 0;
 
   // The writer thread (buffered durability only). A pointer so that a
   // forked child, which has no such thread, can abandon it (see ~Tracker).
