@@ -30,6 +30,7 @@ set(_slipway_deps_Threads   "Threads"       "")
 set(_slipway_deps_SQLite    "SQLite3"       "sqlite3")
 set(_slipway_deps_nlohmann_json "nlohmann_json CONFIG" "nlohmann_json")
 set(_slipway_deps_PostgreSQL "PostgreSQL"   "libpq")
+set(_slipway_deps_OpenSSL   "OpenSSL 3 COMPONENTS Crypto" "libcrypto")
 
 set(SLIPWAY_FIND_DEPENDENCIES "")
 set(_slipway_seen_packages "")
