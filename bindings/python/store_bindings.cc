@@ -143,6 +143,15 @@ void RegisterRunMethods(py::module_& m) {
           },
           py::name("_log_metric_columns"), py::is_method(type), py::arg("key"),
           py::arg("steps"), py::arg("timestamps_ms"), py::arg("values")));
+  add("_log_metric_values",
+      py::cpp_function(
+          [](py::handle self, const std::string& key, const DoubleArray& values) {
+            Run& run = RunOf(self);
+            ThrowIfError(WithoutGil(
+                [&] { return run.LogMetricValues(key, SpanOf(values)); }));
+          },
+          py::name("_log_metric_values"), py::is_method(type), py::arg("key"),
+          py::arg("values")));
   add("_flush", py::cpp_function(
                     [](py::handle self) {
                       Run& run = RunOf(self);

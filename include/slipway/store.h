@@ -105,10 +105,19 @@ class Run {
 
   // Appends many points of one metric at once (equal-length columns;
   // InvalidArgument METRIC_COLUMNS_MISMATCH otherwise, nothing appended).
+  // Large batches are encoded during the call on every core, so the points
+  // are not copied; the columns may be reused as soon as it returns.
   virtual absl::Status LogMetricColumns(std::string_view key,
                                         std::span<const int64_t> steps,
                                         std::span<const int64_t> timestamps_ms,
                                         std::span<const double> values) = 0;
+
+  // Appends values[i] at step first_step + i, every point at `timestamp_ms`
+  // (default: the store clock's now) — LogMetricColumns without building
+  // step and timestamp columns.
+  virtual absl::Status LogMetricValues(
+      std::string_view key, std::span<const double> values,
+      int64_t first_step = 0, std::optional<int64_t> timestamp_ms = {}) = 0;
 
   // Params are write-once: logging the same value again is fine, another
   // value is InvalidArgument PARAM_CHANGED. Written synchronously.

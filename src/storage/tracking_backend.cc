@@ -103,6 +103,7 @@ absl::StatusOr<std::unique_ptr<TrackingBackend>> OpenTrackingBackend(
   DatabaseOptions db_options;
   db_options.full_sync = options.full_sync;
   db_options.busy_deadline = options.busy_deadline;
+  db_options.background_checkpoints = options.background_checkpoints;
   absl::StatusOr<std::unique_ptr<SqliteTrackingBackend>> backend =
       SqliteTrackingBackend::Open(location->path, db_options, clock);
   if (!backend.ok()) return backend.status();

@@ -135,6 +135,11 @@ class TrackingBackend {
   // Chunks of one (run, key) keep their order in the batch; seq numbers are
   // assigned by the backend (max + 1). All or nothing.
   virtual absl::Status WriteChunks(std::span<const ChunkWrite> chunks) = 0;
+
+  // Housekeeping off the logging path (BackendOptions::
+  // background_checkpoints): folds the write-ahead log into the store when
+  // it has grown. Cheap when there is nothing to do.
+  virtual absl::Status Checkpoint() { return absl::OkStatus(); }
   // The chunks of (run, key) that may hold steps in [min_step, max_step]
   // (by their min/max step), in seq order.
   virtual absl::StatusOr<std::vector<StoredChunk>> ReadChunks(
@@ -162,6 +167,9 @@ struct BackendOptions {
   bool full_sync = false;
   // How long a write waits for other writers before Unavailable STORE_BUSY.
   absl::Duration busy_deadline = absl::Seconds(30);
+  // The owner calls Checkpoint() from a background thread; commits do not
+  // checkpoint (DatabaseOptions::background_checkpoints).
+  bool background_checkpoints = false;
 };
 
 // Opens the backend named by `uri`: a file path, "sqlite:///abs/path" or

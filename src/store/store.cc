@@ -78,6 +78,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(std::string_view uri,
   backend_options.full_sync =
       options.durability == StoreOptions::Durability::kEveryCall;
   backend_options.busy_deadline = options.busy_deadline;
+  // The background writer checkpoints; strict mode has none, so SQLite does.
+  backend_options.background_checkpoints =
+      options.durability == StoreOptions::Durability::kBuffered;
   absl::StatusOr<std::unique_ptr<internal_storage::TrackingBackend>> backend =
       internal_storage::OpenTrackingBackend(uri, backend_options,
                                             options.env.clock);

@@ -6,6 +6,7 @@
 #include "absl/strings/string_view.h"
 #include "slipway/status.h"
 #include "src/errors/strings.h"
+#include "src/tracking/parallel.h"
 
 namespace slipway::internal_tracking {
 
@@ -37,7 +38,8 @@ constexpr size_t kMaxSpareBlocks = 8;
 }  // namespace
 
 void MetricBuffer::SetAside(SlotData& slot) {
-  full_.push_back(PendingColumns{slot.key, std::move(slot.columns)});
+  full_.push_back(
+      PendingColumns{slot.key, std::move(slot.columns), std::nullopt});
   if (!spare_.empty()) {
     slot.columns = std::move(spare_.back());
     spare_.pop_back();
@@ -47,6 +49,21 @@ void MetricBuffer::SetAside(SlotData& slot) {
   slot.columns.steps.reserve(kMaxPointsPerChunk);
   slot.columns.timestamps_ms.reserve(kMaxPointsPerChunk);
   slot.columns.values.reserve(kMaxPointsPerChunk);
+}
+
+void MetricBuffer::AppendEncoded(size_t slot,
+                                 std::vector<SealedChunk>&& chunks) {
+  SlotData& s = slots_[slot];
+  // The points buffered before these chunks go first.
+  if (s.columns.size() != 0) {
+    full_.push_back(PendingColumns{s.key, std::move(s.columns), std::nullopt});
+    s.columns = internal_codec::PointColumns();  // reserved again on next use
+  }
+  for (SealedChunk& c : chunks) {
+    pending_points_ += c.summary.count;
+    full_.push_back(PendingColumns{s.key, {}, std::move(c)});
+  }
+  chunks.clear();
 }
 
 void MetricBuffer::Recycle(std::vector<PendingColumns>& blocks) {
@@ -113,7 +130,7 @@ void MetricBuffer::TakePending(std::vector<PendingColumns>* out) {
   full_.clear();
   for (SlotData& s : slots_) {
     if (s.columns.size() == 0) continue;
-    out->push_back(PendingColumns{s.key, std::move(s.columns)});
+    out->push_back(PendingColumns{s.key, std::move(s.columns), std::nullopt});
     s.columns = internal_codec::PointColumns();  // reserved again on next use
   }
   pending_points_ = 0;
@@ -125,19 +142,100 @@ absl::Status MetricBuffer::Drain(std::vector<SealedChunk>* out) {
   return EncodePending(pending, out);
 }
 
-absl::Status EncodePending(std::vector<PendingColumns>& pending,
-                           std::vector<SealedChunk>* out) {
-  for (PendingColumns& p : pending) {
-    SealedChunk chunk;
-    absl::StatusOr<internal_codec::ChunkSummary> summary =
-        internal_codec::EncodeChunk(p.columns.steps, p.columns.timestamps_ms,
-                                    p.columns.values, &chunk.data);
-    if (!summary.ok()) return summary.status();
-    chunk.key = std::move(p.key);
-    chunk.summary = *summary;
-    out->push_back(std::move(chunk));
+namespace {
+
+// Blocks (or chunks) per thread before a batch is worth spreading out: a
+// 4,096-point block encodes in ~35 µs, a thread starts in ~30 µs.
+constexpr size_t kMinChunksPerThread = 16;
+
+// Encodes one block into `chunk`. Through a per-thread scratch string, so
+// that a chunk's bytes take exactly their size: EncodeChunk sizes its output
+// for the worst case (~3x a typical chunk), and a run holding thousands of
+// chunks would otherwise hold that slack until they are written.
+absl::Status EncodeOne(std::string_view key, std::span<const int64_t> steps,
+                       std::span<const int64_t> timestamps_ms,
+                       std::span<const double> values, SealedChunk* chunk) {
+  thread_local std::string scratch;
+  scratch.clear();
+  absl::StatusOr<internal_codec::ChunkSummary> summary =
+      internal_codec::EncodeChunk(steps, timestamps_ms, values, &scratch);
+  if (!summary.ok()) return summary.status();
+  chunk->data.assign(scratch);
+  chunk->key = std::string(key);
+  chunk->summary = *summary;
+  return absl::OkStatus();
+}
+
+// Runs `encode(i, &status_i)` for i in [0, n) on several threads and
+// returns the first error in index order.
+template <typename Encode>
+absl::Status EncodeAll(size_t n, Encode encode) {
+  std::vector<absl::Status> errors(n);
+  ParallelFor(n, kMinChunksPerThread, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) errors[i] = encode(i);
+  });
+  for (absl::Status& s : errors) {
+    if (!s.ok()) return std::move(s);
   }
   return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status EncodePending(std::vector<PendingColumns>& pending,
+                           std::vector<SealedChunk>* out) {
+  const size_t base = out->size();
+  out->resize(base + pending.size());
+  absl::Status status = EncodeAll(pending.size(), [&](size_t i) {
+    PendingColumns& p = pending[i];
+    SealedChunk& chunk = (*out)[base + i];
+    if (p.encoded.has_value()) {
+      chunk = std::move(*p.encoded);
+      return absl::OkStatus();
+    }
+    return EncodeOne(p.key, p.columns.steps, p.columns.timestamps_ms,
+                     p.columns.values, &chunk);
+  });
+  if (!status.ok()) out->resize(base);
+  return status;
+}
+
+absl::Status EncodeColumns(std::string_view key,
+                           std::span<const int64_t> steps,
+                           std::span<const int64_t> timestamps_ms,
+                           std::span<const double> values, int64_t first_step,
+                           int64_t default_timestamp_ms,
+                           std::vector<SealedChunk>* out) {
+  const size_t n = values.size();
+  const size_t chunks = (n + kMaxPointsPerChunk - 1) / kMaxPointsPerChunk;
+  const size_t base = out->size();
+  out->resize(base + chunks);
+  absl::Status status = EncodeAll(chunks, [&](size_t c) {
+    const size_t begin = c * kMaxPointsPerChunk;
+    const size_t count = std::min(kMaxPointsPerChunk, n - begin);
+    // Defaulted columns are generated per chunk: 64 KiB of stack, not
+    // 16 bytes per point of the whole array.
+    int64_t step_block[kMaxPointsPerChunk];
+    int64_t time_block[kMaxPointsPerChunk];
+    std::span<const int64_t> s, t;
+    if (steps.empty()) {
+      for (size_t i = 0; i < count; ++i) {
+        step_block[i] = first_step + static_cast<int64_t>(begin + i);
+      }
+      s = std::span<const int64_t>(step_block, count);
+    } else {
+      s = steps.subspan(begin, count);
+    }
+    if (timestamps_ms.empty()) {
+      std::fill_n(time_block, count, default_timestamp_ms);
+      t = std::span<const int64_t>(time_block, count);
+    } else {
+      t = timestamps_ms.subspan(begin, count);
+    }
+    return EncodeOne(key, s, t, values.subspan(begin, count), &(*out)[base + c]);
+  });
+  if (!status.ok()) out->resize(base);
+  return status;
 }
 
 void MergeSummary(const internal_codec::ChunkSummary& chunk,

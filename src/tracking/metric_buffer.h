@@ -38,14 +38,30 @@ struct SealedChunk {
   std::string data;
 };
 
-// Points of one key waiting to be encoded (at most kMaxPointsPerChunk).
+// Points of one key waiting to be stored, in logging order: either columns
+// still to be encoded (at most kMaxPointsPerChunk points), or a chunk that
+// was encoded already (`encoded`, set by AppendEncoded; columns empty).
 struct PendingColumns {
   std::string key;
   internal_codec::PointColumns columns;
+  std::optional<SealedChunk> encoded;
 };
 
-// Encodes each pending block into a chunk, appending to `*out`.
+// Encodes each pending block into a chunk (in parallel when there are many),
+// appending to `*out` in the order of `pending`.
 absl::Status EncodePending(std::vector<PendingColumns>& pending,
+                           std::vector<SealedChunk>* out);
+
+// Encodes the points (steps[i], timestamps[i], values[i]) of `key` as
+// chunks of kMaxPointsPerChunk points, on several threads when there are
+// many. An empty `steps` means first_step, first_step + 1, ...; an empty
+// `timestamps_ms` means default_timestamp_ms for every point. Columns that
+// are not empty must have values.size() entries (checked by the caller).
+absl::Status EncodeColumns(std::string_view key,
+                           std::span<const int64_t> steps,
+                           std::span<const int64_t> timestamps_ms,
+                           std::span<const double> values, int64_t first_step,
+                           int64_t default_timestamp_ms,
                            std::vector<SealedChunk>* out);
 
 class MetricBuffer {
@@ -76,6 +92,10 @@ class MetricBuffer {
   absl::Status AppendColumns(size_t slot, std::span<const int64_t> steps,
                              std::span<const int64_t> timestamps_ms,
                              std::span<const double> values);
+
+  // Appends chunks of `slot` that were encoded already (EncodeColumns),
+  // after every point appended so far.
+  void AppendEncoded(size_t slot, std::vector<SealedChunk>&& chunks);
 
   // Moves every point out, as blocks of at most kMaxPointsPerChunk points
   // per key in logging order, to the end of `*out`. O(keys); no encoding.

@@ -16,6 +16,10 @@ using internal_strings::Cat;
 // logger's memory stays bounded between flush intervals (~24 bytes/point).
 constexpr size_t kNudgePoints = 1 << 20;
 
+// LogMetricColumns encodes at least this many points itself, in parallel,
+// instead of copying them into the buffer for the writer.
+constexpr size_t kEncodeDirectlyPoints = 4 * internal_codec::kMaxPointsPerChunk;
+
 }  // namespace
 
 absl::Status RunImpl::CheckOpen() const {
@@ -94,17 +98,82 @@ absl::Status RunImpl::LogMetricColumns(std::string_view key,
                                        std::span<const int64_t> steps,
                                        std::span<const int64_t> timestamps_ms,
                                        std::span<const double> values) {
-  size_t pending;
+  if (steps.size() != values.size() || timestamps_ms.size() != values.size()) {
+    return MakeError(
+        absl::StatusCode::kInvalidArgument,
+        Cat("metric columns differ in length: ", steps.size(), " steps, ",
+            timestamps_ms.size(), " timestamps, ", values.size(), " values"),
+        ErrorDetail{"METRIC_COLUMNS_MISMATCH",
+                    "steps, timestamps and values have one entry per point",
+                    "", "pass arrays of equal length"});
+  }
+  return AppendMany(key, steps, timestamps_ms, values, 0, 0);
+}
+
+absl::Status RunImpl::LogMetricValues(std::string_view key,
+                                      std::span<const double> values,
+                                      int64_t first_step,
+                                      std::optional<int64_t> timestamp_ms) {
+  const int64_t ts = timestamp_ms ? *timestamp_ms : tracker_->NowMs();
+  return AppendMany(key, {}, {}, values, first_step, ts);
+}
+
+absl::Status RunImpl::AppendMany(std::string_view key,
+                                 std::span<const int64_t> steps,
+                                 std::span<const int64_t> timestamps_ms,
+                                 std::span<const double> values,
+                                 int64_t first_step, int64_t timestamp_ms) {
+  const size_t n = values.size();
+  if (n < kEncodeDirectlyPoints) {
+    // Few points: into the buffer like single points.
+    std::vector<int64_t> default_steps, default_times;
+    if (steps.empty()) {
+      default_steps.resize(n);
+      for (size_t i = 0; i < n; ++i) {
+        default_steps[i] = first_step + static_cast<int64_t>(i);
+      }
+      steps = default_steps;
+    }
+    if (timestamps_ms.empty()) {
+      default_times.assign(n, timestamp_ms);
+      timestamps_ms = default_times;
+    }
+    size_t pending;
+    {
+      SpinLockHolder lock(&mu_);
+      if (absl::Status s = CheckOpen(); !s.ok()) return s;
+      absl::StatusOr<size_t> slot = SlotFor(key);
+      if (!slot.ok()) return slot.status();
+      if (absl::Status s =
+              buffer_.AppendColumns(*slot, steps, timestamps_ms, values);
+          !s.ok()) {
+        return s;
+      }
+      pending = buffer_.pending_points();
+    }
+    return AfterAppend(pending);
+  }
+  // Many points: encoded here, on every core, straight from the caller's
+  // arrays (no copy into the buffer), then queued whole.
   {
     SpinLockHolder lock(&mu_);
     if (absl::Status s = CheckOpen(); !s.ok()) return s;
+    if (absl::Status s = SlotFor(key).status(); !s.ok()) return s;
+  }
+  std::vector<SealedChunk> chunks;
+  if (absl::Status s = EncodeColumns(key, steps, timestamps_ms, values,
+                                     first_step, timestamp_ms, &chunks);
+      !s.ok()) {
+    return s;
+  }
+  size_t pending;
+  {
+    SpinLockHolder lock(&mu_);
+    // The run may have ended while the points were being encoded.
+    if (absl::Status s = CheckOpen(); !s.ok()) return s;
     absl::StatusOr<size_t> slot = SlotFor(key);
     if (!slot.ok()) return slot.status();
-    if (absl::Status s =
-            buffer_.AppendColumns(*slot, steps, timestamps_ms, values);
-        !s.ok()) {
-      return s;
-    }
+    buffer_.AppendEncoded(*slot, std::move(chunks));
     pending = buffer_.pending_points();
   }
   return AfterAppend(pending);

@@ -29,6 +29,10 @@ class RunImpl final : public Run {
                                 std::span<const int64_t> steps,
                                 std::span<const int64_t> timestamps_ms,
                                 std::span<const double> values) override;
+  absl::Status LogMetricValues(std::string_view key,
+                               std::span<const double> values,
+                               int64_t first_step,
+                               std::optional<int64_t> timestamp_ms) override;
   absl::Status LogParam(std::string_view key, std::string_view value) override;
   absl::Status LogParams(
       const std::vector<std::pair<std::string, std::string>>& params) override;
@@ -62,6 +66,13 @@ class RunImpl final : public Run {
   absl::StatusOr<size_t> LookUpSlot(std::string_view key)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status CheckOpen() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // LogMetricColumns and LogMetricValues: an empty `steps` means
+  // first_step, first_step + 1, ...; an empty `timestamps_ms` means
+  // timestamp_ms for every point; otherwise one entry per value.
+  absl::Status AppendMany(std::string_view key, std::span<const int64_t> steps,
+                          std::span<const int64_t> timestamps_ms,
+                          std::span<const double> values, int64_t first_step,
+                          int64_t timestamp_ms);
   // After an append: commit now (kEveryCall) or wake the writer when the
   // buffer is large.
   absl::Status AfterAppend(size_t pending);

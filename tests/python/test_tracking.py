@@ -264,6 +264,22 @@ def test_log_metric_array_forms(store):
     assert (s.tolist(), t.tolist(), v.tolist()) == ([10, 20], [5, 6], [1.0, 2.0])
 
 
+def test_log_metric_array_large_keeps_order_and_values(store):
+    # 100k points: encoded in the call on every core, not copied.
+    values = np.random.default_rng(1).standard_normal(100_000)
+    values[5] = np.nan
+    values[6] = -np.inf
+    with store.start_run() as run:
+        run.log_metric("loss", 9.0, step=-1)
+        run.log_metric_array("loss", values)
+        run.log_metric("loss", 7.0, step=100_000)
+    steps, _, got = store.metric_history(run.id, "loss")
+    assert steps.tolist() == list(range(-1, 100_001))
+    assert got[0] == 9.0 and got[-1] == 7.0
+    np.testing.assert_array_equal(got[1:-1], values)  # NaN and -inf kept
+    assert store.get_run(run.id).metrics["loss"] == 7.0  # the last value
+
+
 def test_experiments(store):
     e = store.create_experiment("exp-a", tags={"owner": "me"})
     assert e.name == "exp-a" and e.tags == {"owner": "me"}

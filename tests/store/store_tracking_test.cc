@@ -153,6 +153,73 @@ TEST(StoreTrackingTest, HistoryRangesAndDownsampling) {
   EXPECT_EQ(Reason(store->GetMetricHistory(run->id(), "nope").status()), "METRIC_NOT_FOUND");
 }
 
+// A large batch is encoded during the call and queued whole; points logged
+// before and after it keep their order, and the summary's last value is the
+// last one logged.
+TEST(StoreTrackingTest, LargeBatchesKeepLoggingOrder) {
+  auto store = OpenOrDie(":memory:");
+  auto run = StartOrDie(*store);
+  ASSERT_TRUE(run->LogMetric("loss", -1.0, -3, 7).ok());
+  ASSERT_TRUE(run->LogMetric("loss", -2.0, -2, 7).ok());
+  const size_t n = 50'000;  // 13 chunks: encoded directly, in parallel
+  std::vector<double> values(n);
+  for (size_t i = 0; i < n; ++i) values[i] = std::sin(static_cast<double>(i));
+  ASSERT_TRUE(run->LogMetricValues("loss", values, 100, 1234).ok());
+  ASSERT_TRUE(run->LogMetric("loss", 42.0, 100 + n, 9).ok());
+  ASSERT_TRUE(run->Flush().ok());
+
+  absl::StatusOr<MetricHistory> h = store->GetMetricHistory(run->id(), "loss");
+  ASSERT_TRUE(h.ok()) << h.status();
+  ASSERT_EQ(h->steps.size(), n + 3);
+  EXPECT_EQ(h->steps[0], -3);
+  EXPECT_EQ(h->values[1], -2.0);
+  for (size_t i = 0; i < n; ++i) {
+    ASSERT_EQ(h->steps[2 + i], static_cast<int64_t>(100 + i));
+    ASSERT_EQ(h->values[2 + i], values[i]);
+    ASSERT_EQ(h->timestamps_ms[2 + i], 1234);
+  }
+  EXPECT_EQ(h->values.back(), 42.0);
+  auto sums = store->GetMetricSummaries(run->id());
+  ASSERT_TRUE(sums.ok());
+  ASSERT_EQ(sums->size(), 1u);
+  EXPECT_EQ((*sums)[0].count, static_cast<int64_t>(n + 3));
+  EXPECT_EQ((*sums)[0].last_value, 42.0);
+}
+
+TEST(StoreTrackingTest, LogMetricValuesDefaultsToNowAndChecksTheRun) {
+  testing::FakeClock clock;
+  StoreOptions options;
+  options.env.clock = &clock;
+  auto store = OpenOrDie(":memory:", options);
+  auto run = StartOrDie(*store);
+  const std::vector<double> small = {1, 2, 3};
+  ASSERT_TRUE(run->LogMetricValues("acc", small).ok());
+  EXPECT_EQ(Reason(run->LogMetricValues("/bad", small)), "METRIC_KEY_INVALID");
+  ASSERT_TRUE(run->Flush().ok());
+  absl::StatusOr<MetricHistory> h = store->GetMetricHistory(run->id(), "acc");
+  ASSERT_TRUE(h.ok()) << h.status();
+  EXPECT_EQ(h->steps, (std::vector<int64_t>{0, 1, 2}));
+  EXPECT_EQ(h->timestamps_ms[2], clock.NowUnixMillis());
+  ASSERT_TRUE(run->End(RunStatus::kFinished).ok());
+  const std::vector<double> big(100'000, 1.0);
+  EXPECT_EQ(Reason(run->LogMetricValues("acc", big)), "RUN_ENDED");
+  EXPECT_EQ(Reason(run->LogMetricValues("acc", small)), "RUN_ENDED");
+}
+
+TEST(StoreTrackingTest, LogMetricColumnsNeedsEqualLengths) {
+  auto store = OpenOrDie(":memory:");
+  auto run = StartOrDie(*store);
+  const std::vector<double> values(20'000, 0.5);
+  const std::vector<int64_t> steps(20'000, 1);
+  EXPECT_EQ(Reason(run->LogMetricColumns("acc", {}, {}, values)),
+            "METRIC_COLUMNS_MISMATCH");
+  EXPECT_EQ(Reason(run->LogMetricColumns("acc", steps, steps, {values.data(), 19'999})),
+            "METRIC_COLUMNS_MISMATCH");
+  ASSERT_TRUE(run->Flush().ok());
+  EXPECT_EQ(Reason(store->GetMetricHistory(run->id(), "acc").status()),
+            "METRIC_NOT_FOUND");
+}
+
 TEST(StoreTrackingTest, ValidationAndWriteOnceParams) {
   auto store = OpenOrDie(":memory:");
   auto run = StartOrDie(*store);

@@ -85,6 +85,13 @@ struct DatabaseOptions {
   // before Unavailable STORE_BUSY. Default 30 s: far longer than any
   // slipway transaction, so it only trips when another process is stuck.
   absl::Duration busy_deadline = absl::Seconds(30);
+
+  // Commits leave the WAL alone (wal_autocheckpoint=0) and the owner calls
+  // CheckpointIfLarge() from a background thread, so a commit returns as
+  // soon as its pages are in the WAL instead of also copying them into the
+  // database file. Default false: SQLite checkpoints inside the commit that
+  // takes the WAL past 1,000 pages.
+  bool background_checkpoints = false;
 };
 
 class Transaction;
@@ -151,6 +158,15 @@ class Database {
   absl::Status RunReadTransaction(
       absl::FunctionRef<absl::Status(Transaction&)> body);
 
+  // With background_checkpoints: when the WAL holds at least `min_pages`
+  // pages written through this connection since the last checkpoint, runs a
+  // PASSIVE checkpoint (copies what no reader still needs into the database
+  // file; never waits for other connections). Otherwise does nothing. A
+  // checkpoint that another connection is already running is not an error.
+  absl::Status CheckpointIfLarge(int64_t min_pages) ABSL_LOCKS_EXCLUDED(mu_);
+  // Pages in the WAL after this connection's last commit (0 when unknown).
+  int64_t wal_pages() const { return wal_pages_.load(); }
+
   // The path (or kMemory) this database was opened with.
   const std::string& path() const { return path_; }
   bool is_memory() const { return path_ == kMemory; }
@@ -206,6 +222,7 @@ class Database {
   std::atomic<int64_t> statements_prepared_{0};
   std::atomic<size_t> cached_statement_count_{0};
   std::atomic<int64_t> busy_retries_{0};
+  std::atomic<int64_t> wal_pages_{0};
   // Set when a statement step inside a body hit SQLITE_BUSY/LOCKED: the body
   // is then retried as a whole.
   bool step_was_busy_ ABSL_GUARDED_BY(mu_) = false;

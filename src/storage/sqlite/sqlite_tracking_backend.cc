@@ -825,6 +825,12 @@ absl::Status SqliteTrackingBackend::WriteChunks(
   });
 }
 
+absl::Status SqliteTrackingBackend::Checkpoint() {
+  // SQLite's own autocheckpoint threshold: the WAL stays a few MiB.
+  constexpr int64_t kCheckpointPages = 1000;
+  return db_->CheckpointIfLarge(kCheckpointPages);
+}
+
 absl::StatusOr<std::vector<StoredChunk>> SqliteTrackingBackend::ReadChunks(
     std::string_view run_id, std::string_view key, int64_t min_step,
     int64_t max_step) {

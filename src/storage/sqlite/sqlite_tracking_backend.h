@@ -87,6 +87,8 @@ class SqliteTrackingBackend final : public TrackingBackend {
       uint64_t offset) override;
 
   // The underlying store (tests and benchmarks: diagnostics, raw checks).
+  absl::Status Checkpoint() override;
+
   Database& database() { return *db_; }
 
  private:

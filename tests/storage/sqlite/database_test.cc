@@ -91,6 +91,65 @@ TEST_F(SqliteDatabaseTest, CreatesAFileWithWalAndTheConnectionSettings) {
   EXPECT_EQ(raw.Query("PRAGMA journal_mode"), "wal");
 }
 
+TEST_F(SqliteDatabaseTest, NewFilesUse16KiBPages) {
+  absl::StatusOr<std::unique_ptr<Database>> db = OpenFile("s.db");
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE(Exec(**db, "CREATE TABLE t(x INTEGER)").ok());
+  EXPECT_EQ(QueryText(**db, "PRAGMA page_size"), "16384");
+  EXPECT_EQ(QueryText(**db, "PRAGMA wal_autocheckpoint"), "1000");
+}
+
+TEST_F(SqliteDatabaseTest, AnExistingFileKeepsItsPageSize) {
+  {
+    RawConnection raw(dir_.File("s.db"));
+    ASSERT_EQ(raw.Exec("PRAGMA page_size=4096; CREATE TABLE t(x INTEGER)"),
+              SQLITE_OK);
+  }
+  absl::StatusOr<std::unique_ptr<Database>> db = OpenFile("s.db");
+  ASSERT_TRUE(db.ok()) << db.status();
+  EXPECT_EQ(QueryText(**db, "PRAGMA page_size"), "4096");
+}
+
+TEST_F(SqliteDatabaseTest, BackgroundCheckpointsLeaveTheWalToTheOwner) {
+  absl::StatusOr<std::unique_ptr<Database>> db =
+      OpenFile("s.db", DatabaseOptions{.background_checkpoints = true});
+  ASSERT_TRUE(db.ok()) << db.status();
+  EXPECT_EQ(QueryText(**db, "PRAGMA wal_autocheckpoint"), "0");
+  ASSERT_TRUE(Exec(**db, "CREATE TABLE t(b BLOB)").ok());
+  // 24 MiB in one commit: far past the 1,000 pages at which a commit would
+  // otherwise checkpoint.
+  ASSERT_TRUE(Exec(**db,
+                   "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+                   "FROM n WHERE i < 24) "
+                   "INSERT INTO t SELECT randomblob(1048576) FROM n")
+                  .ok());
+  const int64_t pages = (*db)->wal_pages();
+  EXPECT_GE(pages, 1500);
+  const std::string wal = dir_.File("s.db") + "-wal";
+  EXPECT_GE(std::filesystem::file_size(wal), 24u << 20);
+
+  // Below the threshold: nothing happens.
+  ASSERT_TRUE((*db)->CheckpointIfLarge(pages + 1).ok());
+  EXPECT_EQ((*db)->wal_pages(), pages);
+  // At it: the pages are copied and the next commit starts the WAL over.
+  ASSERT_TRUE((*db)->CheckpointIfLarge(1000).ok());
+  EXPECT_EQ((*db)->wal_pages(), 0);
+  ASSERT_TRUE(Exec(**db, "INSERT INTO t VALUES (x'01')").ok());
+  EXPECT_LT((*db)->wal_pages(), 10);
+  EXPECT_EQ(QueryText(**db, "SELECT count(*) FROM t"), "25");
+  // The data is in the database file itself now.
+  RawConnection raw(dir_.File("s.db"));
+  EXPECT_EQ(raw.Query("SELECT count(*) FROM t"), "25");
+}
+
+TEST_F(SqliteDatabaseTest, WithoutBackgroundCheckpointsCheckpointIfLargeDoesNothing) {
+  absl::StatusOr<std::unique_ptr<Database>> db = OpenFile("s.db");
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE(Exec(**db, "CREATE TABLE t(x INTEGER)").ok());
+  EXPECT_TRUE((*db)->CheckpointIfLarge(0).ok());
+  EXPECT_EQ((*db)->wal_pages(), 0);
+}
+
 TEST_F(SqliteDatabaseTest, FullSyncUsesSynchronousFull) {
   absl::StatusOr<std::unique_ptr<Database>> db =
       OpenFile("s.db", DatabaseOptions{.full_sync = true});
