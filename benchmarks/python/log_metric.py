@@ -46,6 +46,17 @@ def floor(n, _store):
     return n / (time.perf_counter() - t0)
 
 
+def run_noop(n, store):
+    run = store.start_run(experiment="bench")
+    v = 0.5
+    t0 = time.perf_counter()
+    for i in range(n):
+        run._noop("loss", v, step=i)
+    rate = n / (time.perf_counter() - t0)
+    run.end()
+    return rate
+
+
 def run_log_metric(n, store):
     run = store.start_run(experiment="bench")
     v = 0.5
@@ -135,6 +146,7 @@ def main():
     values = np.random.default_rng(0).standard_normal(args.array_n)
     benches = {
         "floor": floor,
+        "run._noop": run_noop,
         "run.log_metric": run_log_metric,
         "run.log_metric+ts": run_log_metric_ts,
         "sw.log_metric": module_log_metric,

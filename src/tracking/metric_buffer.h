@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "slipway/tracking.h"
@@ -86,6 +87,26 @@ class MetricBuffer {
   // chunk when it is full. Returns an encoding error only on a bug.
   absl::Status Append(size_t slot, int64_t step, int64_t timestamp_ms,
                       double value);
+
+  // Append's common case, inline: appends and returns true unless the
+  // slot's block would fill (Append seals it) or kMaxPendingFast points are
+  // pending (the owner then wakes the writer); otherwise appends nothing.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE bool TryAppend(size_t slot, int64_t step,
+                                             int64_t timestamp_ms,
+                                             double value) {
+    internal_codec::PointColumns& c = slots_[slot].columns;
+    const size_t size = c.steps.size();
+    if (size + 1 >= internal_codec::kMaxPointsPerChunk ||
+        size >= c.steps.capacity() || pending_points_ >= kMaxPendingFast) {
+      return false;  // also when nothing is reserved yet (capacity 0)
+    }
+    c.steps.push_back(step);
+    c.timestamps_ms.push_back(timestamp_ms);
+    c.values.push_back(value);
+    ++pending_points_;
+    return true;
+  }
+  static constexpr size_t kMaxPendingFast = size_t{1} << 20;
 
   // Appends many points at once (same-length columns; InvalidArgument
   // otherwise, nothing appended). Sealed in kMaxPointsPerChunk pieces.

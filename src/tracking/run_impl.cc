@@ -14,7 +14,7 @@ using internal_strings::Cat;
 
 // Points buffered in one run before the writer is woken early, so a fast
 // logger's memory stays bounded between flush intervals (~24 bytes/point).
-constexpr size_t kNudgePoints = 1 << 20;
+constexpr size_t kNudgePoints = MetricBuffer::kMaxPendingFast;
 
 // LogMetricColumns encodes at least this many points itself, in parallel,
 // instead of copying them into the buffer for the writer.
@@ -59,13 +59,13 @@ absl::StatusOr<size_t> RunImpl::LookUpSlot(std::string_view key) {
 absl::Status RunImpl::LogMetric(std::string_view key, double value,
                                 int64_t step,
                                 std::optional<int64_t> timestamp_ms) {
-  const int64_t ts = timestamp_ms ? *timestamp_ms : tracker_->NowMs();
   size_t pending;
   {
     SpinLockHolder lock(&mu_);
     if (absl::Status s = CheckOpen(); !s.ok()) return s;
     absl::StatusOr<size_t> slot = SlotFor(key);
     if (!slot.ok()) return slot.status();
+    const int64_t ts = timestamp_ms ? *timestamp_ms : clock_.Now();
     if (absl::Status s = buffer_.Append(*slot, step, ts, value); !s.ok()) {
       return s;
     }
@@ -81,11 +81,11 @@ absl::StatusOr<size_t> RunImpl::MetricSlot(std::string_view key) {
 
 absl::Status RunImpl::LogMetricAtSlot(size_t slot, double value, int64_t step,
                                       std::optional<int64_t> timestamp_ms) {
-  const int64_t ts = timestamp_ms ? *timestamp_ms : tracker_->NowMs();
   size_t pending;
   {
     SpinLockHolder lock(&mu_);
     if (absl::Status s = CheckOpen(); !s.ok()) return s;
+    const int64_t ts = timestamp_ms ? *timestamp_ms : clock_.Now();
     if (absl::Status s = buffer_.Append(slot, step, ts, value); !s.ok()) {
       return s;
     }
@@ -180,9 +180,7 @@ absl::Status RunImpl::AppendMany(std::string_view key,
 }
 
 absl::Status RunImpl::AfterAppend(size_t pending) {
-  if (tracker_->options().durability == StoreOptions::Durability::kEveryCall) {
-    return tracker_->Flush();
-  }
+  if (commit_every_call_) return tracker_->Flush();
   if (pending >= kNudgePoints) tracker_->Nudge();
   return absl::OkStatus();
 }

@@ -7,9 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "slipway/store.h"
+#include "src/env/millis_cache.h"
 #include "src/storage/tracking_backend.h"
 #include "src/tracking/metric_buffer.h"
 #include "src/tracking/spin_lock.h"
@@ -20,7 +22,14 @@ class Tracker;
 
 class RunImpl final : public Run {
  public:
-  RunImpl(Tracker* tracker, std::string id) : tracker_(tracker), id_(std::move(id)) {}
+  // `clock` stamps points (the store's clock); `commit_every_call` is
+  // StoreOptions::Durability::kEveryCall.
+  RunImpl(Tracker* tracker, std::string id, const Clock* clock,
+          bool commit_every_call)
+      : tracker_(tracker),
+        id_(std::move(id)),
+        commit_every_call_(commit_every_call),
+        clock_(clock) {}
 
   const std::string& id() const override { return id_; }
   absl::Status LogMetric(std::string_view key, double value, int64_t step,
@@ -55,6 +64,20 @@ class RunImpl final : public Run {
   absl::Status LogMetricAtSlot(size_t slot, double value, int64_t step,
                                std::optional<int64_t> timestamp_ms);
 
+  // The common case of LogMetricAtSlot, inline so the binding's call is a
+  // lock, a clock read and three stores: appends and returns true, or
+  // appends nothing and returns false when the slow path must run (the run
+  // ended, strict durability, a block to set aside, a large buffer).
+  // `timestamp_ms` null means now.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE bool TryLogMetricAtSlot(
+      size_t slot, double value, int64_t step, const int64_t* timestamp_ms) {
+    if (commit_every_call_) return false;
+    SpinLockHolder lock(&mu_);
+    if (ended_) return false;
+    const int64_t ts = timestamp_ms != nullptr ? *timestamp_ms : clock_.Now();
+    return buffer_.TryAppend(slot, step, ts, value);
+  }
+
   // Moves every buffered point, as chunks, to the end of `*out`.
   absl::Status DrainInto(std::vector<internal_storage::ChunkWrite>* out);
   bool ended() const;
@@ -79,7 +102,9 @@ class RunImpl final : public Run {
 
   Tracker* const tracker_;
   const std::string id_;
+  const bool commit_every_call_;
   mutable SpinLock mu_;
+  internal_env::MillisCache clock_ ABSL_GUARDED_BY(mu_);
   MetricBuffer buffer_ ABSL_GUARDED_BY(mu_);
   struct KeyCacheLine {
     const char* data = nullptr;

@@ -242,7 +242,9 @@ absl::StatusOr<std::shared_ptr<Run>> Tracker::StartRun(
   run.tags = options.tags;
   if (absl::Status s = backend_->CreateRun(run); !s.ok()) return s;
 
-  auto handle = std::make_shared<RunImpl>(this, run.run_id);
+  auto handle = std::make_shared<RunImpl>(
+      this, run.run_id, options_.env.clock,
+      options_.durability == StoreOptions::Durability::kEveryCall);
   absl::MutexLock lock(&mu_);
   live_.push_back(handle);
   return std::shared_ptr<Run>(handle);
