@@ -191,6 +191,8 @@ inline absl::Status Append(RunObject* self, size_t slot, double value,
 // log_metric(key, value, step=0, timestamp=None)
 PyObject* LogMetric(PyObject* py_self, PyObject* const* args, Py_ssize_t nargs,
                     PyObject* kwnames) {
+  // Read first: the counter's latency then overlaps the argument parsing.
+  const uint64_t tsc = internal_env::MillisCache::ReadTsc();
   auto* self = reinterpret_cast<RunObject*>(py_self);
   PyObject* a[4] = {nullptr, nullptr, nullptr, nullptr};
   if (!ParseArgs("log_metric", args, nargs, kwnames, g_kw, 4, 2, a)) {
@@ -205,7 +207,8 @@ PyObject* LogMetric(PyObject* py_self, PyObject* const* args, Py_ssize_t nargs,
   if (!ToTimestamp(a[3], &ts)) return nullptr;
   size_t slot;
   if (!SlotOf(self, a[0], &slot)) return nullptr;
-  if (self->impl->TryLogMetricAtSlot(slot, value, step, ts ? &*ts : nullptr)) {
+  if (self->impl->TryLogMetricAtSlot(slot, value, step, ts ? &*ts : nullptr,
+                                     tsc)) {
     Py_RETURN_NONE;
   }
   if (absl::Status s = Append(self, slot, value, step, ts); !s.ok()) {

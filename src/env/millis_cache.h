@@ -33,17 +33,29 @@ class MillisCache {
  public:
   explicit MillisCache(const Clock* clock);
 
-  ABSL_ATTRIBUTE_ALWAYS_INLINE int64_t Now() {
-#if defined(__x86_64__)
-    if (hits_left_ > 0) {
-      const uint64_t t = __rdtsc();
-      if (t - start_tsc_ < span_ticks_) {  // unsigned: t < start refreshes
-        --hits_left_;
-        return ms_;
-      }
+  ABSL_ATTRIBUTE_ALWAYS_INLINE int64_t Now() { return NowAt(ReadTsc()); }
+
+  // Now() for a time-stamp counter value the caller read itself (ReadTsc)
+  // at the moment to be stamped, e.g. early in a call so the read's latency
+  // overlaps other work. The value must not be older than the previous
+  // call's.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE int64_t NowAt(uint64_t tsc) {
+    if (hits_left_ > 0 && tsc - start_tsc_ < span_ticks_) {
+      // unsigned: tsc < start refreshes
+      --hits_left_;
+      return ms_;
     }
-#endif
     return Refresh();
+  }
+
+  // The CPU's time-stamp counter (0 where there is none: NowAt then reads
+  // the clock).
+  static ABSL_ATTRIBUTE_ALWAYS_INLINE uint64_t ReadTsc() {
+#if defined(__x86_64__)
+    return __rdtsc();
+#else
+    return 0;
+#endif
   }
 
   static constexpr int kMaxHits = 1 << 16;
