@@ -264,7 +264,12 @@ PyObject* LogMetrics(PyObject* py_self, PyObject* const* args,
     if (!SlotOf(self, key, &points[i].slot)) return nullptr;
     ++i;
   }
+  const uint64_t tsc = internal_env::MillisCache::ReadTsc();
   for (Py_ssize_t k = 0; k < i; ++k) {
+    if (self->impl->TryLogMetricAtSlot(points[k].slot, points[k].value, step,
+                                       ts ? &*ts : nullptr, tsc)) {
+      continue;
+    }
     if (absl::Status s = Append(self, points[k].slot, points[k].value, step, ts);
         !s.ok()) {
       SetPythonError(s);
