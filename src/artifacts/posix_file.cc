@@ -178,6 +178,11 @@ absl::StatusOr<ScopedFd> OpenOrCreateSubdir(int dir_fd, const std::string& name,
 
 absl::Status CreateDirs(const std::string& path) {
   if (path.empty()) return FileError(ENOENT, "mkdir", path);
+  // The common case, an existing folder, costs one stat.
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    return absl::OkStatus();
+  }
   // Start at "/" for an absolute path, at "." otherwise, and walk down one
   // component at a time (following links, like mkdir -p: the caller chose
   // this path).

@@ -368,6 +368,19 @@ TEST_F(ArtifactStoreTest, PutFileInputErrors) {
   EXPECT_TRUE(ListNames(root_ + "/tmp").empty());
 }
 
+TEST_F(ArtifactStoreTest, ReadOnlyStoreIsPermissionDenied) {
+  if (::geteuid() == 0) {
+    GTEST_SKIP() << "root ignores file modes; run as an unprivileged user "
+                    "(setpriv --reuid=65534 --regid=65534 --clear-groups)";
+  }
+  ASSERT_EQ(::chmod((root_ + "/tmp").c_str(), 0555), 0);
+  absl::StatusOr<ArtifactRef> ref = store_->PutBytes("refused");
+  ASSERT_EQ(::chmod((root_ + "/tmp").c_str(), 0755), 0);
+  EXPECT_EQ(ref.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(ReasonOf(ref.status()), "PERMISSION_DENIED");
+  EXPECT_TRUE(Blobs().empty());
+}
+
 TEST_F(ArtifactStoreTest, GetFileDestinationErrors) {
   absl::StatusOr<ArtifactRef> ref = store_->PutBytes("x");
   ASSERT_TRUE(ref.ok());
