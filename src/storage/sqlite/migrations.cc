@@ -70,6 +70,7 @@ absl::Span<const Migration> TrackingMigrations() {
   // Append only; never edit or renumber a released migration.
   static const Migration kTrackingMigrations[] = {
       {1, "tracking schema", kMigration1TrackingSchema},
+      {2, "audit log and emergency stop", kMigration2AuditSchema},
   };
   return kTrackingMigrations;
 }

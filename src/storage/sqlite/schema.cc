@@ -106,4 +106,56 @@ CREATE INDEX param_by_key_value ON param (key, value);
 CREATE INDEX tag_by_key_value ON tag (key, value);
 )sql";
 
+// The audit log is a hash chain (docs/audit.md): each record carries the
+// hash of the one before, and the single audit_anchor row (count, hash of
+// the newest record) is advanced in the same transaction as every append,
+// so deleting the newest records is caught too. Fields mean "not
+// applicable" when empty, never NULL, so the canonical bytes that are hashed
+// have one spelling per record. emergency_stop holds at most one row: the
+// store's stop flag is set exactly while the row exists (SPEC §5).
+const char kMigration2AuditSchema[] = R"sql(
+CREATE TABLE audit_record (
+  seq              INTEGER PRIMARY KEY CHECK (seq > 0),
+  timestamp_ms     INTEGER NOT NULL,
+  agent            TEXT    NOT NULL,
+  user             TEXT    NOT NULL,
+  environment      TEXT    NOT NULL,
+  command          TEXT    NOT NULL,
+  resource_type    TEXT    NOT NULL,
+  resource_name    TEXT    NOT NULL,
+  action           TEXT    NOT NULL,
+  model_name       TEXT    NOT NULL,
+  model_version    TEXT    NOT NULL,
+  previous_version TEXT    NOT NULL,
+  change_ticket    TEXT    NOT NULL,
+  outcome          TEXT    NOT NULL
+                   CHECK (outcome IN ('success', 'failure', 'denied')),
+  rollback_config  TEXT    NOT NULL,
+  duration_ms      INTEGER NOT NULL CHECK (duration_ms >= 0),
+  reason           TEXT    NOT NULL,
+  message          TEXT    NOT NULL,
+  prev_hash        TEXT    NOT NULL CHECK (length(prev_hash) = 64),
+  hash             TEXT    NOT NULL CHECK (length(hash) = 64)
+) STRICT;
+
+-- Reading and exporting "since a time".
+CREATE INDEX audit_record_by_time ON audit_record (timestamp_ms);
+
+CREATE TABLE audit_anchor (
+  id        INTEGER PRIMARY KEY CHECK (id = 1),
+  count     INTEGER NOT NULL CHECK (count >= 0),
+  head_hash TEXT    NOT NULL CHECK (length(head_hash) = 64)
+) STRICT;
+
+INSERT INTO audit_anchor (id, count, head_hash) VALUES
+  (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+
+CREATE TABLE emergency_stop (
+  id     INTEGER PRIMARY KEY CHECK (id = 1),
+  actor  TEXT    NOT NULL,
+  reason TEXT    NOT NULL,
+  set_ms INTEGER NOT NULL
+) STRICT;
+)sql";
+
 }  // namespace slipway::internal_storage

@@ -12,6 +12,11 @@ namespace slipway::internal_storage {
 // metric_summary.
 extern const char kMigration1TrackingSchema[];
 
+// Migration 2: the audit log and the emergency stop (docs/design/0003,
+// decisions 2 and 3; docs/audit.md): audit_record, audit_anchor,
+// emergency_stop.
+extern const char kMigration2AuditSchema[];
+
 }  // namespace slipway::internal_storage
 
 #endif  // SLIPWAY_SRC_STORAGE_SQLITE_SCHEMA_H_

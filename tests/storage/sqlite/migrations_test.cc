@@ -77,7 +77,8 @@ TEST_F(SqliteMigrationTest, FreshStoreGetsTheTrackingSchema) {
              "SELECT name FROM sqlite_schema WHERE type = 'table' AND "
              "name NOT LIKE 'sqlite_%'"),
       UnorderedElementsAre("experiment", "experiment_tag", "run", "param",
-                           "tag", "metric_chunk", "metric_summary"));
+                           "tag", "metric_chunk", "metric_summary",
+                           "audit_record", "audit_anchor", "emergency_stop"));
   // Every table is STRICT.
   EXPECT_THAT(Column(*db,
                      "SELECT name FROM pragma_table_list WHERE schema = "
