@@ -56,7 +56,7 @@ std::string CanonicalJson(const AuditRecord& record);
 std::string JsonLine(const AuditRecord& record);
 
 // Returns the hash a record with this canonical JSON and this prev_hash
-// must carry. Errors: Internal HASH_UNAVAILABLE (sha256.h).
+// must carry. Errors: Internal SHA256_UNAVAILABLE (sha256.h).
 absl::StatusOr<std::string> ChainHash(std::string_view prev_hash,
                                       std::string_view canonical);
 

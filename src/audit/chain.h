@@ -64,7 +64,7 @@ struct ChainReport {
 
 // Walks the chain (header comment), reading `page_size` records per read
 // transaction. Errors: the store's (a break is a report, not an error);
-// Internal HASH_UNAVAILABLE.
+// Internal SHA256_UNAVAILABLE.
 absl::StatusOr<ChainReport> CheckChain(internal_storage::AuditBackend& backend,
                                        size_t page_size = 1000);
 

@@ -32,7 +32,7 @@ absl::StatusOr<std::string> Sha256Hex(std::string_view a, std::string_view b) {
         "and that the process is not out of memory.";
     return MakeError(absl::StatusCode::kInternal,
                      "libcrypto could not compute a SHA-256. " + fix,
-                     ErrorDetail{.reason = "HASH_UNAVAILABLE",
+                     ErrorDetail{.reason = "SHA256_UNAVAILABLE",
                                  .rule = "the audit chain hashes with SHA-256",
                                  .value = "SHA-256",
                                  .fix = fix});

@@ -13,7 +13,7 @@
 namespace slipway::internal_audit {
 
 // Returns the SHA-256 of the concatenation of `a` and `b` as 64 lowercase
-// hex digits. Errors: Internal HASH_UNAVAILABLE when libcrypto cannot
+// hex digits. Errors: Internal SHA256_UNAVAILABLE when libcrypto cannot
 // compute it (out of memory, or no provider of SHA-256 loaded).
 absl::StatusOr<std::string> Sha256Hex(std::string_view a,
                                       std::string_view b = {});
