@@ -33,6 +33,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "slipway/env.h"
+#include "slipway/audit.h"
+#include "slipway/registry.h"
 #include "slipway/tracking.h"
 #include "slipway/validate.h"
 
@@ -68,6 +70,27 @@ struct StoreOptions {
 
   // The user recorded on new runs; empty means $USER (or the account name).
   std::string user;
+
+  // Environments, dataset prefixes and the environment a call acts in when
+  // it names none (SPEC §1, §7; slipway/validate.h).
+  ValidationPolicy policy;
+
+  // Which roles may approve, reject, delete... per environment
+  // (slipway/registry.h).
+  RolePolicy roles;
+
+  // Where version artifacts are stored (content-addressed). Empty: the
+  // "artifacts" directory beside a store file; for ":memory:", a temporary
+  // directory removed when the store closes.
+  std::string artifact_root;
+
+  // The emergency stop file. Empty: $SLIPWAY_EMERGENCY_STOP_FILE, else
+  // "slipway.STOP" beside a store file (docs/audit.md).
+  std::string emergency_stop_file;
+
+  // SPEC §7: true makes the emergency stop refuse its operations in every
+  // environment; default false: outside production it warns and audits.
+  bool emergency_stop_everywhere = false;
 };
 
 // What StartRun creates.
@@ -217,6 +240,94 @@ class Store {
   // Makes every point logged through this store durable; returns the first
   // background write error since the last Flush.
   virtual absl::Status Flush() = 0;
+
+  // --- Registry (slipway/registry.h, docs/registry.md) ---
+  // Every call that changes state is audited, refused or not. Actors with
+  // empty fields come from SLIPWAY_ACTOR / $USER and SLIPWAY_ROLE; an empty
+  // environment is StoreOptions::policy.environment.
+
+  // AlreadyExists MODEL_EXISTS; EMERGENCY_STOP_ACTIVE in production.
+  virtual absl::Status CreateModel(std::string_view name,
+                                   std::string_view description = "",
+                                   const KeyValueList& tags = {},
+                                   const Actor& actor = {}) = 0;
+  virtual absl::StatusOr<RegisteredModel> GetModel(std::string_view name) = 0;
+  virtual absl::StatusOr<std::vector<RegisteredModel>> ListModels() = 0;
+  // Creates the model when missing; stores the artifacts; one transaction
+  // for the rest. AlreadyExists MODEL_VERSION_EXISTS (two processes
+  // registering one version: one wins), FailedPrecondition
+  // VERSION_SCHEME_MISMATCH, NotFound RUN_NOT_FOUND, validation errors.
+  virtual absl::StatusOr<ModelVersionInfo> RegisterModelVersion(
+      const RegisterModelVersionRequest& request) = 0;
+  // A version, an alias or `latest` (LATEST_IN_PRODUCTION in production).
+  virtual absl::StatusOr<ModelVersionInfo> GetModelVersion(
+      std::string_view model, std::string_view version_or_alias,
+      std::string_view environment = "") = 0;
+  // Precedence order (pre-releases before their release), lowest first.
+  virtual absl::StatusOr<std::vector<ModelVersionInfo>> ListModelVersions(
+      std::string_view model) = 0;
+  // docs/registry.md "Searching versions".
+  virtual absl::StatusOr<std::vector<ModelVersionInfo>> SearchModelVersions(
+      std::string_view filter, size_t max_results = 1000) = 0;
+  virtual absl::Status SetAlias(std::string_view model, std::string_view alias,
+                                std::string_view version,
+                                const Actor& actor = {}) = 0;
+  virtual absl::Status DeleteAlias(std::string_view model,
+                                   std::string_view alias,
+                                   const Actor& actor = {}) = 0;
+  // FailedPrecondition APPROVAL_TRANSITION_INVALID, ROLE_REQUIRED,
+  // EMERGENCY_STOP_ACTIVE (to Approved, in production).
+  virtual absl::Status SetApproval(std::string_view model,
+                                   std::string_view version,
+                                   ApprovalStatus status,
+                                   const Actor& actor = {},
+                                   std::string_view reason = "",
+                                   std::string_view environment = "") = 0;
+  virtual absl::StatusOr<std::vector<ApprovalEvent>> GetApprovalHistory(
+      std::string_view model, std::string_view version) = 0;
+  virtual absl::Status RecordValidation(const ValidationRecord& record,
+                                        const Actor& actor = {}) = 0;
+  virtual absl::StatusOr<std::vector<ValidationRecord>> ListValidations(
+      std::string_view model, std::string_view version,
+      std::string_view environment = "") = 0;
+  // Whether the newest validation of the version in `environment` passed.
+  virtual absl::StatusOr<bool> HasPassedValidation(
+      std::string_view model, std::string_view version,
+      std::string_view environment) = 0;
+  // FailedPrecondition RETENTION_PROTECTED for a retained version (SPEC §4).
+  virtual absl::Status ArchiveModelVersion(std::string_view model,
+                                           std::string_view version,
+                                           const Actor& actor = {}) = 0;
+  virtual absl::Status DeleteModelVersion(std::string_view model,
+                                          std::string_view version,
+                                          const Actor& actor = {}) = 0;
+  // Lineage both ways: the versions registered from a run, and a version
+  // with its run's params, metrics and its datasets.
+  virtual absl::StatusOr<std::vector<ModelVersionInfo>> GetVersionsOfRun(
+      std::string_view run_id) = 0;
+  virtual absl::StatusOr<VersionLineage> GetLineage(
+      std::string_view model, std::string_view version_or_alias) = 0;
+  // Restores the version's artifacts under `dest_dir`, verified against
+  // their digests (DataLoss ARTIFACT_CORRUPT for a damaged blob).
+  virtual absl::Status DownloadArtifacts(std::string_view model,
+                                         std::string_view version_or_alias,
+                                         const std::string& dest_dir) = 0;
+
+  // --- Audit log and emergency stop (slipway/audit.h, docs/audit.md) ---
+  // Records with timestamp_ms >= since_ms (all when 0), oldest first, at
+  // most `limit`.
+  virtual absl::StatusOr<std::vector<AuditRecord>> GetAuditLog(
+      int64_t since_ms = 0, size_t limit = 100'000) = 0;
+  // OK, or DataLoss AUDIT_CHAIN_BROKEN naming the first bad record.
+  virtual absl::Status VerifyAuditLog() = 0;
+  // Writes the records (since `since_ms`) as JSON lines to `path`,
+  // atomically; returns how many.
+  virtual absl::StatusOr<int64_t> ExportAuditLog(const std::string& path,
+                                                 int64_t since_ms = 0) = 0;
+  virtual absl::Status ActivateEmergencyStop(std::string_view reason,
+                                             const Actor& actor = {}) = 0;
+  virtual absl::Status ClearEmergencyStop(const Actor& actor = {}) = 0;
+  virtual absl::StatusOr<EmergencyStopState> GetEmergencyStop() = 0;
 
  protected:
   Store() = default;

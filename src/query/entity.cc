@@ -50,6 +50,11 @@ constexpr AttributeSpelling kAttributes[] = {
     {"user", Attribute::kUser},
     {"user_id", Attribute::kUser},  // MLflow's RunInfo field name
     {"experiment_id", Attribute::kExperimentId},
+    {"name", Attribute::kModelName},
+    {"model", Attribute::kModelName},
+    {"version", Attribute::kVersion},
+    {"approval", Attribute::kApproval},
+    {"approval_status", Attribute::kApproval},
 };
 
 bool IsBareKey(std::string_view key) {
@@ -82,6 +87,9 @@ std::string_view AttributeName(Attribute attribute) {
     case Attribute::kEndTime: return "end_time";
     case Attribute::kUser: return "user";
     case Attribute::kExperimentId: return "experiment_id";
+    case Attribute::kModelName: return "name";
+    case Attribute::kVersion: return "version";
+    case Attribute::kApproval: return "approval";
   }
   return "";
 }
@@ -95,7 +103,8 @@ Attribute AttributeByName(std::string_view name) {
 
 std::string_view AttributeNameList() {
   return "status, run_name, run_id, start_time (or created), end_time, user "
-         "(or user_id), experiment_id";
+         "(or user_id), experiment_id; for model versions also name (or "
+         "model), version, approval (or approval_status)";
 }
 
 absl::StatusOr<EntityRef> ParseEntity(Scanner& s, const Grammar& grammar) {

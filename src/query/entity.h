@@ -33,6 +33,10 @@ enum class Attribute {
   kEndTime,       // end_time: number, ms since the epoch
   kUser,          // user (alias user_id): string
   kExperimentId,  // experiment_id: string
+  // Model-version search only (search_model_versions; runs refuse them):
+  kModelName,     // name (alias model): string, the registered model
+  kVersion,       // version: string, the canonical version
+  kApproval,      // approval (alias approval_status): string
 };
 
 // The canonical prefix: "metrics", "params", "tags", "attributes".

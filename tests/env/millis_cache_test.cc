@@ -17,11 +17,11 @@ TEST(MillisCacheTest, FollowsAFakeClockExactly) {
   MillisCache cache(&clock);
   const int64_t start = clock.NowUnixMillis();
   EXPECT_EQ(cache.Now(), start);
-  clock.Advance(absl::Microseconds(999));
+  ASSERT_TRUE(clock.Advance(absl::Microseconds(999)).ok());
   EXPECT_EQ(cache.Now(), clock.NowUnixMillis());
-  clock.Advance(absl::Microseconds(1));
+  ASSERT_TRUE(clock.Advance(absl::Microseconds(1)).ok());
   EXPECT_EQ(cache.Now(), start + 1);
-  clock.Advance(absl::Hours(2));
+  ASSERT_TRUE(clock.Advance(absl::Hours(2)).ok());
   EXPECT_EQ(cache.Now(), start + 1 + 2 * 3600 * 1000);
 }
 

@@ -128,7 +128,7 @@ TEST(ParseEntityTest, Errors) {
   EXPECT_TRUE(IsQueryError(Parse("metrics.`val loss").status(), "FILTER_SYNTAX", 9));
   EXPECT_TRUE(IsQueryError(Parse("attributes.lifecycle_stage").status(),
                            "FILTER_UNKNOWN_ATTRIBUTE", 12));
-  EXPECT_TRUE(IsQueryError(Parse("run.name").status(),
+  EXPECT_TRUE(IsQueryError(Parse("run.nickname").status(),
                            "FILTER_UNKNOWN_ATTRIBUTE", 5));
 }
 

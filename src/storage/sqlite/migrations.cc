@@ -11,6 +11,7 @@
 #include "slipway/status.h"
 #include "src/errors/strings.h"
 #include "src/storage/sqlite/database.h"
+#include "src/storage/sqlite/registry_schema.h"
 #include "src/storage/sqlite/schema.h"
 #include "src/storage/sqlite/statement.h"
 
@@ -71,6 +72,7 @@ absl::Span<const Migration> TrackingMigrations() {
   static const Migration kTrackingMigrations[] = {
       {1, "tracking schema", kMigration1TrackingSchema},
       {2, "audit log and emergency stop", kMigration2AuditSchema},
+      {3, "model registry", kMigration3RegistrySchema},
   };
   return kTrackingMigrations;
 }

@@ -245,6 +245,22 @@ absl::Status AppendComparison(Builder& b, const Comparison& c) {
   }
   const std::string_view column = StringColumn(c.entity.attribute);
   if (column.empty()) {
+    if (c.entity.attribute == Attribute::kModelName ||
+        c.entity.attribute == Attribute::kVersion ||
+        c.entity.attribute == Attribute::kApproval) {
+      const std::string fix =
+          "Runs have status, run_name, run_id, start_time, end_time, user "
+          "and experiment_id (e.g. attributes.run_name = 'lr-0.01').";
+      return MakeError(
+          absl::StatusCode::kInvalidArgument,
+          Cat("attributes.", c.entity.key,
+              " belongs to model versions (search_model_versions), not runs. ",
+              fix),
+          ErrorDetail{.reason = "FILTER_UNKNOWN_ATTRIBUTE",
+                      .rule = "run filters name run attributes",
+                      .value = Cat("attributes.", c.entity.key),
+                      .fix = fix});
+    }
     return BadFilter(Cat("unknown attribute \"", c.entity.key, "\""));
   }
   b.Sql("(");

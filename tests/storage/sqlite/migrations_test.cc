@@ -78,7 +78,13 @@ TEST_F(SqliteMigrationTest, FreshStoreGetsTheTrackingSchema) {
              "name NOT LIKE 'sqlite_%'"),
       UnorderedElementsAre("experiment", "experiment_tag", "run", "param",
                            "tag", "metric_chunk", "metric_summary",
-                           "audit_record", "audit_anchor", "emergency_stop"));
+                           "audit_record", "audit_anchor", "emergency_stop",
+                           "registered_model", "registered_model_tag",
+                           "model_version", "model_version_tag",
+                           "model_version_artifact", "model_version_dataset",
+                           "model_alias", "approval_event",
+                           "validation_record", "validation_check",
+                           "deployment", "version_hold"));
   // Every table is STRICT.
   EXPECT_THAT(Column(*db,
                      "SELECT name FROM pragma_table_list WHERE schema = "
@@ -89,7 +95,10 @@ TEST_F(SqliteMigrationTest, FreshStoreGetsTheTrackingSchema) {
       Column(*db,
              "SELECT name FROM pragma_table_list WHERE schema = "
              "'main' AND wr = 1"),
-      UnorderedElementsAre("experiment_tag", "param", "tag", "metric_summary"));
+      UnorderedElementsAre("experiment_tag", "param", "tag", "metric_summary",
+                           "registered_model_tag", "model_version_tag",
+                           "model_version_artifact", "model_version_dataset",
+                           "model_alias", "validation_check", "version_hold"));
 }
 
 TEST_F(SqliteMigrationTest, ReopeningIsIdempotentAndKeepsData) {

@@ -319,6 +319,19 @@ TEST_F(SqliteTrackingSearchTest, InjectionAttemptsAreJustValues) {
   EXPECT_EQ(backend_->GetMetricSummaries(RunId(1))->size(), 2u);
 }
 
+TEST_F(SqliteTrackingSearchTest, ModelVersionAttributesAreRefusedForRuns) {
+  for (const char* text : {"attributes.name = 'x'", "run.version = '1'",
+                           "attributes.approval = 'Approved'"}) {
+    absl::StatusOr<internal_query::Filter> f = internal_query::ParseFilter(text);
+    ASSERT_TRUE(f.ok()) << f.status();
+    absl::StatusOr<RunPage> page = backend_->SearchRuns({}, *f, {}, 10, 0);
+    EXPECT_EQ(page.status().code(), absl::StatusCode::kInvalidArgument) << text;
+    EXPECT_EQ(ReasonOf(page.status()), "FILTER_UNKNOWN_ATTRIBUTE") << text;
+    EXPECT_THAT(std::string(page.status().message()),
+                ::testing::HasSubstr("run_name"));
+  }
+}
+
 TEST_F(SqliteTrackingSearchTest, HandBuiltNonsenseIsRefused) {
   internal_query::Filter f;
   f.expr = internal_query::Expr{internal_query::Comparison{
