@@ -108,9 +108,12 @@ class TrackingBackend {
   virtual absl::Status CreateRun(const NewRun& run) = 0;
   // Ends a run: sets status (not RUNNING) and end_ms. Ending a run that
   // has already ended is FailedPrecondition (RUN_ENDED) unless it ended
-  // with the same status (then OK: End is idempotent).
+  // with the same status (then OK: End is idempotent), or unless
+  // `by_owner` and the stored status is KILLED: the stale-run sweep
+  // presumed the owner dead (a laptop asleep past stale_run_timeout), and
+  // the owner ending its run proves otherwise, so its status wins.
   virtual absl::Status EndRun(std::string_view run_id, RunStatus status,
-                              int64_t end_ms) = 0;
+                              int64_t end_ms, bool by_owner = false) = 0;
   // Records that these runs' process is alive.
   virtual absl::Status Heartbeat(std::span<const std::string> run_ids,
                                  int64_t now_ms) = 0;

@@ -237,7 +237,8 @@ absl::Status RunImpl::End(RunStatus status) {
   // Points logged before End are written before the run is marked ended.
   if (absl::Status s = tracker_->Flush(); !s.ok()) return s;
   if (absl::Status s =
-          tracker_->backend().EndRun(id_, status, tracker_->NowMs());
+          tracker_->backend().EndRun(id_, status, tracker_->NowMs(),
+                                      /*by_owner=*/true);
       !s.ok()) {
     return s;
   }

@@ -291,6 +291,36 @@ TEST(StoreTrackingTest, DestroyingTheStoreWritesPointsAndEndsOpenRunsAsKilled) {
   EXPECT_EQ(reader->GetRun(id)->status, RunStatus::kKilled);
 }
 
+// A process that was presumed dead (asleep past the stale-run timeout, so
+// another process's sweep marked its run KILLED) and then ends its run
+// normally: its own status wins, and nothing it logged is lost.
+TEST(StoreTrackingTest, AnOwnerPresumedDeadEndsItsRunWithItsOwnStatus) {
+  TempDir dir;
+  const std::string path = dir.File("s.db");
+  testing::FakeClock clock;
+  StoreOptions sleeper_options;
+  sleeper_options.env.clock = &clock;
+  sleeper_options.heartbeat_interval = absl::Hours(24);  // it "sleeps"
+  auto sleeper = OpenOrDie(path, sleeper_options);
+  auto run = StartOrDie(*sleeper);
+  ASSERT_TRUE(run->LogMetric("loss", 1, 1).ok());
+  ASSERT_TRUE(run->Flush().ok());
+
+  StoreOptions other_options;
+  other_options.env.clock = &clock;
+  auto other = OpenOrDie(path, other_options);
+  ASSERT_TRUE(clock.Advance(absl::Minutes(2)).ok());
+  EXPECT_EQ(other->GetRun(run->id())->status, RunStatus::kKilled);
+
+  // It wakes up, logs on and ends FINISHED.
+  ASSERT_TRUE(run->LogMetric("loss", 2, 2).ok());
+  ASSERT_TRUE(run->End(RunStatus::kFinished).ok());
+  absl::StatusOr<RunInfo> info = other->GetRun(run->id());
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->status, RunStatus::kFinished);
+  EXPECT_EQ(other->GetMetricHistory(run->id(), "loss")->values.size(), 2u);
+}
+
 TEST(StoreTrackingTest, RunsOfADeadProcessReadAsKilledAfterTheTimeout) {
   TempDir dir;
   const std::string path = dir.File("s.db");

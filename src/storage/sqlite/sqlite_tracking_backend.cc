@@ -574,7 +574,8 @@ absl::Status SqliteTrackingBackend::CreateRun(const NewRun& run) {
 }
 
 absl::Status SqliteTrackingBackend::EndRun(std::string_view run_id,
-                                           RunStatus status, int64_t end_ms) {
+                                           RunStatus status, int64_t end_ms,
+                                           bool by_owner) {
   if (status == RunStatus::kRunning) {
     const std::string fix = "End a run as FINISHED, FAILED or KILLED.";
     return MakeError(absl::StatusCode::kInvalidArgument,
@@ -591,7 +592,8 @@ absl::Status SqliteTrackingBackend::EndRun(std::string_view run_id,
     if (!stored.ok()) return stored.status();
     if (!stored->has_value()) return RunNotFound(run_id);
     if (**stored == StatusText(status)) return absl::OkStatus();  // Idempotent.
-    if (**stored != "RUNNING") {
+    const bool presumed_dead = by_owner && **stored == "KILLED";
+    if (**stored != "RUNNING" && !presumed_dead) {
       const std::string fix =
           "A run ends once; ending it again with the same status is "
           "accepted.";

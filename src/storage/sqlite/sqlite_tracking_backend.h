@@ -63,7 +63,7 @@ class SqliteTrackingBackend final : public TrackingBackend {
 
   absl::Status CreateRun(const NewRun& run) override;
   absl::Status EndRun(std::string_view run_id, RunStatus status,
-                      int64_t end_ms) override;
+                      int64_t end_ms, bool by_owner = false) override;
   absl::Status Heartbeat(std::span<const std::string> run_ids,
                          int64_t now_ms) override;
   absl::StatusOr<int64_t> MarkStaleRunsKilled(int64_t stale_before_ms) override;

@@ -149,6 +149,23 @@ TEST_F(SqliteTrackingRunTest, CreateErrors) {
   EXPECT_EQ(ReasonOf(backend_->GetRun(RunId(4)).status()), "RUN_NOT_FOUND");
 }
 
+// Only a KILLED run may be ended again, and only by its owner: the sweep's
+// KILLED was a presumption; FINISHED and FAILED are facts.
+TEST_F(SqliteTrackingRunTest, TheOwnerMayEndARunTheSweepKilled) {
+  ASSERT_TRUE(backend_->CreateRun(MakeRun(RunId(1), experiment_id_)).ok());
+  ASSERT_TRUE(backend_->EndRun(RunId(1), RunStatus::kKilled, 7).ok());
+  EXPECT_EQ(ReasonOf(backend_->EndRun(RunId(1), RunStatus::kFinished, 8)),
+            "RUN_ENDED");
+  ASSERT_TRUE(backend_->EndRun(RunId(1), RunStatus::kFinished, 9,
+                               /*by_owner=*/true)
+                  .ok());
+  EXPECT_EQ(backend_->GetRun(RunId(1))->status, RunStatus::kFinished);
+  EXPECT_EQ(backend_->GetRun(RunId(1))->end_ms, 9);
+  EXPECT_EQ(ReasonOf(backend_->EndRun(RunId(1), RunStatus::kFailed, 10,
+                                      /*by_owner=*/true)),
+            "RUN_ENDED");
+}
+
 TEST_F(SqliteTrackingRunTest, EndIsIdempotentButOnce) {
   ASSERT_TRUE(backend_->CreateRun(MakeRun(RunId(1), experiment_id_)).ok());
   ASSERT_TRUE(backend_->EndRun(RunId(1), RunStatus::kFailed, 7).ok());
