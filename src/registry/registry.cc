@@ -91,6 +91,21 @@ Registry::Registry(RegistryDeps deps) : deps_(std::move(deps)) {
   default_role_ = EnvVar(deps_.env_vars, "SLIPWAY_ROLE");
 }
 
+AuditEvent Registry::VersionEvent(std::string_view command,
+                                  std::string_view action,
+                                  std::string_view model,
+                                  std::string_view version, const Actor& who,
+                                  std::string_view environment) const {
+  return AuditEvent{.environment = EnvironmentOr(environment),
+                    .command = std::string(command),
+                    .resource_type = "model_version",
+                    .resource_name = Cat(model, "/", version),
+                    .action = std::string(action),
+                    .model_name = std::string(model),
+                    .model_version = std::string(version),
+                    .user = who.name};
+}
+
 Actor Registry::Resolve(const Actor& actor) const {
   Actor out = actor;
   if (out.name.empty()) out.name = default_actor_;
@@ -464,14 +479,8 @@ absl::Status Registry::SetApproval(std::string_view model,
                                    std::string_view environment) {
   const Actor who = Resolve(actor);
   const std::string env = EnvironmentOr(environment);
-  AuditEvent event{.environment = env,
-                   .command = "model_version.set_approval",
-                   .resource_type = "model_version",
-                   .resource_name = Cat(model, "/", version),
-                   .action = std::string(ApprovalAction(to)),
-                   .model_name = std::string(model),
-                   .model_version = std::string(version),
-                   .user = who.name};
+  AuditEvent event = VersionEvent("model_version.set_approval",
+                                  ApprovalAction(to), model, version, who, env);
   return deps_.auditor->Run(event, [&](AuditEvent& e) -> absl::Status {
     if (absl::StatusOr<EnvironmentKind> kind = deps_.policy->KindOf(env);
         !kind.ok()) {
@@ -525,14 +534,9 @@ absl::Status Registry::RecordValidation(ValidationRecord record,
                                         const Actor& actor) {
   const Actor who = Resolve(actor);
   record.environment = EnvironmentOr(record.environment);
-  AuditEvent event{.environment = record.environment,
-                   .command = "model_version.record_validation",
-                   .resource_type = "model_version",
-                   .resource_name = Cat(record.model, "/", record.version),
-                   .action = "create",
-                   .model_name = record.model,
-                   .model_version = record.version,
-                   .user = who.name};
+  AuditEvent event =
+      VersionEvent("model_version.record_validation", "create", record.model,
+                   record.version, who, record.environment);
   return deps_.auditor->Run(event, [&](AuditEvent& e) -> absl::Status {
     if (absl::StatusOr<EnvironmentKind> kind =
             deps_.policy->KindOf(record.environment);
@@ -619,14 +623,8 @@ absl::Status Registry::ArchiveModelVersion(std::string_view model,
                                            std::string_view version,
                                            const Actor& actor) {
   const Actor who = Resolve(actor);
-  AuditEvent event{.environment = EnvironmentOr(""),
-                   .command = "model_version.archive",
-                   .resource_type = "model_version",
-                   .resource_name = Cat(model, "/", version),
-                   .action = "archive",
-                   .model_name = std::string(model),
-                   .model_version = std::string(version),
-                   .user = who.name};
+  AuditEvent event = VersionEvent("model_version.archive", "archive", model,
+                                  version, who, "");
   return deps_.auditor->Run(event, [&](AuditEvent& e) -> absl::Status {
     absl::StatusOr<std::string> canonical = CanonicalVersion(model, version);
     if (!canonical.ok()) return canonical.status();
@@ -646,14 +644,8 @@ absl::Status Registry::DeleteModelVersion(std::string_view model,
                                           const Actor& actor,
                                           std::string_view environment) {
   const Actor who = Resolve(actor);
-  AuditEvent event{.environment = EnvironmentOr(environment),
-                   .command = "model_version.delete",
-                   .resource_type = "model_version",
-                   .resource_name = Cat(model, "/", version),
-                   .action = "delete",
-                   .model_name = std::string(model),
-                   .model_version = std::string(version),
-                   .user = who.name};
+  AuditEvent event = VersionEvent("model_version.delete", "delete", model,
+                                  version, who, environment);
   return deps_.auditor->Run(event, [&](AuditEvent& e) -> absl::Status {
     absl::StatusOr<std::string> canonical = CanonicalVersion(model, version);
     if (!canonical.ok()) return canonical.status();

@@ -123,6 +123,13 @@ class Registry {
 
  private:
   Actor Resolve(const Actor& actor) const;
+  // The audit event of an operation on one version.
+  internal_audit::AuditEvent VersionEvent(std::string_view command,
+                                          std::string_view action,
+                                          std::string_view model,
+                                          std::string_view version,
+                                          const Actor& who,
+                                          std::string_view environment) const;
   std::string EnvironmentOr(std::string_view environment) const;
   absl::StatusOr<std::string> CanonicalVersion(std::string_view model,
                                                std::string_view version) const;

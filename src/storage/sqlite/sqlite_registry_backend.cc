@@ -82,6 +82,18 @@ absl::Status RequireVersion(Transaction& tx, int64_t model_id,
   return absl::OkStatus();
 }
 
+// The model's id when the model has `version`; MODEL_NOT_FOUND or
+// MODEL_VERSION_NOT_FOUND otherwise.
+absl::StatusOr<int64_t> VersionOwnerId(Transaction& tx, std::string_view model,
+                                       std::string_view version) {
+  absl::StatusOr<int64_t> id = ModelId(tx, model);
+  if (!id.ok()) return id.status();
+  if (absl::Status s = RequireVersion(tx, *id, model, version); !s.ok()) {
+    return s;
+  }
+  return id;
+}
+
 absl::Status ReadModel(Transaction& tx, Statement& st, RegisteredModel* out,
                        int64_t* model_id) {
   *model_id = st.ColumnInt64(0);
@@ -610,11 +622,8 @@ absl::StatusOr<std::string> SqliteRegistryBackend::SetAlias(
   absl::Status status = db_->RunInTransaction([&](Transaction& tx)
                                                   -> absl::Status {
     previous.clear();
-    absl::StatusOr<int64_t> id = ModelId(tx, model);
+    absl::StatusOr<int64_t> id = VersionOwnerId(tx, model, version);
     if (!id.ok()) return id.status();
-    if (absl::Status s = RequireVersion(tx, *id, model, version); !s.ok()) {
-      return s;
-    }
     absl::StatusOr<Statement> old = tx.Prepare(
         "SELECT version FROM model_alias WHERE model_id = ?1 AND alias = ?2");
     if (!old.ok()) return old.status();
@@ -745,11 +754,8 @@ SqliteRegistryBackend::ApprovalHistory(std::string_view model,
   absl::Status status = db_->RunReadTransaction([&](Transaction& tx)
                                                     -> absl::Status {
     out.clear();
-    absl::StatusOr<int64_t> id = ModelId(tx, model);
+    absl::StatusOr<int64_t> id = VersionOwnerId(tx, model, version);
     if (!id.ok()) return id.status();
-    if (absl::Status s = RequireVersion(tx, *id, model, version); !s.ok()) {
-      return s;
-    }
     absl::StatusOr<Statement> st = tx.Prepare(
         "SELECT from_status, to_status, actor, role, reason, environment, "
         "at_ms FROM approval_event WHERE model_id = ?1 AND version = ?2 "
@@ -782,11 +788,8 @@ SqliteRegistryBackend::ApprovalHistory(std::string_view model,
 
 absl::Status SqliteRegistryBackend::AddValidation(const ValidationRecord& r) {
   return db_->RunInTransaction([&](Transaction& tx) -> absl::Status {
-    absl::StatusOr<int64_t> id = ModelId(tx, r.model);
+    absl::StatusOr<int64_t> id = VersionOwnerId(tx, r.model, r.version);
     if (!id.ok()) return id.status();
-    if (absl::Status s = RequireVersion(tx, *id, r.model, r.version); !s.ok()) {
-      return s;
-    }
     absl::StatusOr<Statement> insert = tx.Prepare(
         "INSERT INTO validation_record (model_id, version, environment, "
         "passed, actor, recorded_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
@@ -827,11 +830,8 @@ SqliteRegistryBackend::ListValidations(std::string_view model,
   absl::Status status = db_->RunReadTransaction([&](Transaction& tx)
                                                     -> absl::Status {
     out.clear();
-    absl::StatusOr<int64_t> id = ModelId(tx, model);
+    absl::StatusOr<int64_t> id = VersionOwnerId(tx, model, version);
     if (!id.ok()) return id.status();
-    if (absl::Status s = RequireVersion(tx, *id, model, version); !s.ok()) {
-      return s;
-    }
     absl::StatusOr<Statement> st = tx.Prepare(
         "SELECT record_id, environment, passed, actor, recorded_ms FROM "
         "validation_record WHERE model_id = ?1 AND version = ?2 AND "
@@ -879,11 +879,8 @@ absl::Status SqliteRegistryBackend::SetArchived(std::string_view model,
                                                 std::string_view version,
                                                 bool archived) {
   return db_->RunInTransaction([&](Transaction& tx) -> absl::Status {
-    absl::StatusOr<int64_t> id = ModelId(tx, model);
+    absl::StatusOr<int64_t> id = VersionOwnerId(tx, model, version);
     if (!id.ok()) return id.status();
-    if (absl::Status s = RequireVersion(tx, *id, model, version); !s.ok()) {
-      return s;
-    }
     return Exec(tx,
                 "UPDATE model_version SET archived = ?3 WHERE model_id = ?1 "
                 "AND version = ?2",
@@ -898,11 +895,8 @@ absl::Status SqliteRegistryBackend::SetArchived(std::string_view model,
 absl::Status SqliteRegistryBackend::DeleteVersion(std::string_view model,
                                                   std::string_view version) {
   return db_->RunInTransaction([&](Transaction& tx) -> absl::Status {
-    absl::StatusOr<int64_t> id = ModelId(tx, model);
+    absl::StatusOr<int64_t> id = VersionOwnerId(tx, model, version);
     if (!id.ok()) return id.status();
-    if (absl::Status s = RequireVersion(tx, *id, model, version); !s.ok()) {
-      return s;
-    }
     absl::StatusOr<Statement> aliased = tx.Prepare(
         "SELECT alias FROM model_alias WHERE model_id = ?1 AND version = ?2 "
         "ORDER BY alias LIMIT 1");
