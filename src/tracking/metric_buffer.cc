@@ -169,9 +169,12 @@ absl::Status EncodeOne(std::string_view key, std::span<const int64_t> steps,
 // Runs `encode(i, &status_i)` for i in [0, n) on several threads and
 // returns the first error in index order.
 template <typename Encode>
-absl::Status EncodeAll(size_t n, Encode encode) {
+absl::Status EncodeAll(size_t n, Encode encode,
+                       EncodeThreads threads = EncodeThreads::kAll) {
   std::vector<absl::Status> errors(n);
-  ParallelFor(n, kMinChunksPerThread, [&](size_t begin, size_t end) {
+  const size_t min_per_thread =
+      threads == EncodeThreads::kAll ? kMinChunksPerThread : n + 1;
+  ParallelFor(n, min_per_thread, [&](size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) errors[i] = encode(i);
   });
   for (absl::Status& s : errors) {
@@ -183,7 +186,8 @@ absl::Status EncodeAll(size_t n, Encode encode) {
 }  // namespace
 
 absl::Status EncodePending(std::vector<PendingColumns>& pending,
-                           std::vector<SealedChunk>* out) {
+                           std::vector<SealedChunk>* out,
+                           EncodeThreads threads) {
   const size_t base = out->size();
   out->resize(base + pending.size());
   absl::Status status = EncodeAll(pending.size(), [&](size_t i) {
@@ -195,7 +199,7 @@ absl::Status EncodePending(std::vector<PendingColumns>& pending,
     }
     return EncodeOne(p.key, p.columns.steps, p.columns.timestamps_ms,
                      p.columns.values, &chunk);
-  });
+  }, threads);
   if (!status.ok()) out->resize(base);
   return status;
 }

@@ -48,10 +48,19 @@ struct PendingColumns {
   std::optional<SealedChunk> encoded;
 };
 
-// Encodes each pending block into a chunk (in parallel when there are many),
-// appending to `*out` in the order of `pending`.
+// How an encoding batch may use the machine.
+enum class EncodeThreads {
+  kCaller,  // the calling thread only: the background writer, which must
+            // not take a core from the training loop it serves
+  kAll,     // every core, when there are many blocks: someone is waiting
+            // (a flush, a bulk append)
+};
+
+// Encodes each pending block into a chunk, appending to `*out` in the order
+// of `pending`.
 absl::Status EncodePending(std::vector<PendingColumns>& pending,
-                           std::vector<SealedChunk>* out);
+                           std::vector<SealedChunk>* out,
+                           EncodeThreads threads = EncodeThreads::kAll);
 
 // Encodes the points (steps[i], timestamps[i], values[i]) of `key` as
 // chunks of kMaxPointsPerChunk points, on several threads when there are

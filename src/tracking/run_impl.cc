@@ -252,7 +252,7 @@ absl::Status RunImpl::End(RunStatus status) {
 }
 
 absl::Status RunImpl::DrainInto(
-    std::vector<internal_storage::ChunkWrite>* out) {
+    std::vector<internal_storage::ChunkWrite>* out, EncodeThreads threads) {
   std::vector<PendingColumns> pending;
   {
     // O(keys) under the lock: the loggers wait only for a few moves.
@@ -261,7 +261,9 @@ absl::Status RunImpl::DrainInto(
     buffer_.TakePending(&pending);
   }
   std::vector<SealedChunk> sealed;
-  if (absl::Status s = EncodePending(pending, &sealed); !s.ok()) return s;
+  if (absl::Status s = EncodePending(pending, &sealed, threads); !s.ok()) {
+    return s;
+  }
   {
     SpinLockHolder lock(&mu_);
     buffer_.Recycle(pending);

@@ -82,7 +82,8 @@ class RunImpl final : public Run {
   }
 
   // Moves every buffered point, as chunks, to the end of `*out`.
-  absl::Status DrainInto(std::vector<internal_storage::ChunkWrite>* out);
+  absl::Status DrainInto(std::vector<internal_storage::ChunkWrite>* out,
+                         EncodeThreads threads);
   bool ended() const;
 
  private:

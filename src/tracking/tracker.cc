@@ -109,7 +109,7 @@ void Tracker::WriterLoop() {
     absl::Status status;
     {
       absl::MutexLock write_lock(&write_mu_);
-      status = WriteAll();
+      status = WriteAll(EncodeThreads::kCaller);
     }
     {
       absl::MutexLock lock(&mu_);
@@ -129,16 +129,18 @@ absl::Status Tracker::Flush() {
   absl::Status status;
   {
     absl::MutexLock write_lock(&write_mu_);
-    status = WriteAll();
+    status = WriteAll(EncodeThreads::kAll);
   }
   absl::MutexLock lock(&mu_);
   absl::Status earlier = std::exchange(first_error_, absl::OkStatus());
   return !earlier.ok() ? earlier : status;
 }
 
-absl::Status Tracker::WriteAll() {
+absl::Status Tracker::WriteAll(EncodeThreads threads) {
   for (const std::shared_ptr<RunImpl>& run : LiveRuns()) {
-    if (absl::Status s = run->DrainInto(&unwritten_); !s.ok()) return s;
+    if (absl::Status s = run->DrainInto(&unwritten_, threads); !s.ok()) {
+      return s;
+    }
   }
   if (!unwritten_.empty()) {
     // All or nothing: on failure the chunks stay in unwritten_ and the next

@@ -22,6 +22,7 @@
 #include "absl/synchronization/mutex.h"
 #include "slipway/store.h"
 #include "src/storage/tracking_backend.h"
+#include "src/tracking/metric_buffer.h"
 
 namespace slipway::internal_tracking {
 
@@ -72,7 +73,10 @@ class Tracker {
   void WriterLoop();
   // Drains every live run and writes the chunks (plus any left over from a
   // failed attempt) in one transaction; heartbeats when due.
-  absl::Status WriteAll() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // `threads`: kCaller on the writer thread (it must not take a core from
+  // the loggers), kAll for a flush someone waits for.
+  absl::Status WriteAll(EncodeThreads threads)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   absl::Status HeartbeatAndSweep() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // HeartbeatAndSweep now, unless a read did so less than a second ago.
   absl::Status SweepBeforeRead();
