@@ -4,6 +4,7 @@
 
 #include "src/storage/sqlite/sqlite_audit_backend.h"
 #include "src/storage/sqlite/sqlite_registry_backend.h"
+#include "src/storage/sqlite/sqlite_rollout_backend.h"
 #include "src/storage/sqlite/sqlite_tracking_backend.h"
 
 namespace slipway::internal_storage {
@@ -21,6 +22,7 @@ absl::StatusOr<StoreBackends> OpenStoreBackends(std::string_view uri,
   out.path = db->path();
   out.audit = std::make_unique<SqliteAuditBackend>(db);
   out.registry = std::make_unique<SqliteRegistryBackend>(db);
+  out.rollouts = std::make_unique<SqliteRolloutBackend>(db);
   out.tracking = *std::move(tracking);
   return out;
 }

@@ -12,16 +12,18 @@
 #include "slipway/env.h"
 #include "src/storage/audit_backend.h"
 #include "src/storage/registry_backend.h"
+#include "src/storage/rollout_backend.h"
 #include "src/storage/tracking_backend.h"
 
 namespace slipway::internal_storage {
 
 struct StoreBackends {
-  // Owns the connection: `audit` and `registry` use it, so they must be
+  // Owns the connection: `audit`, `registry` and `rollouts` use it, so they must be
   // destroyed first.
   std::unique_ptr<TrackingBackend> tracking;
   std::unique_ptr<AuditBackend> audit;
   std::unique_ptr<RegistryBackend> registry;
+  std::unique_ptr<RolloutBackend> rollouts;
   // The SQLite file's path, or ":memory:".
   std::string path;
 };

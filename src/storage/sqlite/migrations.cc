@@ -12,6 +12,7 @@
 #include "src/errors/strings.h"
 #include "src/storage/sqlite/database.h"
 #include "src/storage/sqlite/registry_schema.h"
+#include "src/storage/sqlite/rollout_schema.h"
 #include "src/storage/sqlite/schema.h"
 #include "src/storage/sqlite/statement.h"
 
@@ -73,6 +74,7 @@ absl::Span<const Migration> TrackingMigrations() {
       {1, "tracking schema", kMigration1TrackingSchema},
       {2, "audit log and emergency stop", kMigration2AuditSchema},
       {3, "model registry", kMigration3RegistrySchema},
+      {4, "endpoints, rollouts and outcome windows", kMigration4RolloutSchema},
   };
   return kTrackingMigrations;
 }

@@ -160,66 +160,76 @@ absl::StatusOr<std::unique_ptr<SqliteAuditBackend>> SqliteAuditBackend::Open(
       new SqliteAuditBackend(*std::move(db)));
 }
 
+absl::StatusOr<AuditRecord> AppendAuditIn(Transaction& tx, const Database& db,
+                                          const AuditRecord& record,
+                                          AuditBackend::Seal seal) {
+  AuditRecord stored = record;
+  absl::StatusOr<AnchorRow> anchor = ReadAnchorRow(tx);
+  if (!anchor.ok()) return anchor.status();
+  if (!anchor->present) {
+    return ChainBroken(db, 1, "the audit_anchor row is missing");
+  }
+  stored.seq = anchor->count + 1;
+  stored.prev_hash = anchor->head_hash;
+  stored.hash.clear();
+  if (absl::Status s = seal(stored); !s.ok()) return s;
+
+  absl::StatusOr<Statement> insert = tx.Prepare(
+      "INSERT INTO audit_record (seq, timestamp_ms, agent, user, "
+      "environment, command, resource_type, resource_name, action, "
+      "model_name, model_version, previous_version, change_ticket, outcome, "
+      "rollback_config, duration_ms, reason, message, prev_hash, hash) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+      "?15, ?16, ?17, ?18, ?19, ?20)");
+  if (!insert.ok()) return insert.status();
+  insert->BindInt64(1, stored.seq);
+  insert->BindInt64(2, stored.timestamp_ms);
+  insert->BindText(3, stored.agent);
+  insert->BindText(4, stored.user);
+  insert->BindText(5, stored.environment);
+  insert->BindText(6, stored.command);
+  insert->BindText(7, stored.resource_type);
+  insert->BindText(8, stored.resource_name);
+  insert->BindText(9, stored.action);
+  insert->BindText(10, stored.model_name);
+  insert->BindText(11, stored.model_version);
+  insert->BindText(12, stored.previous_version);
+  insert->BindText(13, stored.change_ticket);
+  insert->BindText(14, AuditOutcomeName(stored.outcome));
+  insert->BindText(15, stored.rollback_config);
+  insert->BindInt64(16, stored.duration_ms);
+  insert->BindText(17, stored.reason);
+  insert->BindText(18, stored.message);
+  insert->BindText(19, stored.prev_hash);
+  insert->BindText(20, stored.hash);
+  if (absl::Status s = insert->Run(); !s.ok()) {
+    std::optional<ErrorDetail> detail = GetErrorDetail(s);
+    if (detail.has_value() && detail->reason == "STORE_DUPLICATE_KEY") {
+      return ChainBroken(db, stored.seq,
+                         Cat("a record with seq ", stored.seq,
+                             " exists beyond the anchor's count ",
+                             anchor->count));
+    }
+    return s;
+  }
+  absl::StatusOr<Statement> advance = tx.Prepare(
+      "UPDATE audit_anchor SET count = ?1, head_hash = ?2 WHERE id = 1");
+  if (!advance.ok()) return advance.status();
+  advance->BindInt64(1, stored.seq);
+  advance->BindText(2, stored.hash);
+  if (absl::Status s = advance->Run(); !s.ok()) return s;
+  return stored;
+}
+
 absl::StatusOr<AuditRecord> SqliteAuditBackend::AppendAudit(AuditRecord record,
                                                             Seal seal) {
   AuditRecord stored;
   absl::Status status = db_->RunInTransaction([&](Transaction& tx) {
-    // A fresh copy per attempt: a busy store re-runs this body.
-    stored = record;
-    absl::StatusOr<AnchorRow> anchor = ReadAnchorRow(tx);
-    if (!anchor.ok()) return anchor.status();
-    if (!anchor->present) {
-      return ChainBroken(*db_, 1, "the audit_anchor row is missing");
-    }
-    stored.seq = anchor->count + 1;
-    stored.prev_hash = anchor->head_hash;
-    stored.hash.clear();
-    if (absl::Status s = seal(stored); !s.ok()) return s;
-
-    absl::StatusOr<Statement> insert = tx.Prepare(
-        "INSERT INTO audit_record (seq, timestamp_ms, agent, user, "
-        "environment, command, resource_type, resource_name, action, "
-        "model_name, model_version, previous_version, change_ticket, outcome, "
-        "rollback_config, duration_ms, reason, message, prev_hash, hash) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-        "?15, ?16, ?17, ?18, ?19, ?20)");
-    if (!insert.ok()) return insert.status();
-    insert->BindInt64(1, stored.seq);
-    insert->BindInt64(2, stored.timestamp_ms);
-    insert->BindText(3, stored.agent);
-    insert->BindText(4, stored.user);
-    insert->BindText(5, stored.environment);
-    insert->BindText(6, stored.command);
-    insert->BindText(7, stored.resource_type);
-    insert->BindText(8, stored.resource_name);
-    insert->BindText(9, stored.action);
-    insert->BindText(10, stored.model_name);
-    insert->BindText(11, stored.model_version);
-    insert->BindText(12, stored.previous_version);
-    insert->BindText(13, stored.change_ticket);
-    insert->BindText(14, AuditOutcomeName(stored.outcome));
-    insert->BindText(15, stored.rollback_config);
-    insert->BindInt64(16, stored.duration_ms);
-    insert->BindText(17, stored.reason);
-    insert->BindText(18, stored.message);
-    insert->BindText(19, stored.prev_hash);
-    insert->BindText(20, stored.hash);
-    if (absl::Status s = insert->Run(); !s.ok()) {
-      std::optional<ErrorDetail> detail = GetErrorDetail(s);
-      if (detail.has_value() && detail->reason == "STORE_DUPLICATE_KEY") {
-        return ChainBroken(*db_, stored.seq,
-                           Cat("a record with seq ", stored.seq,
-                               " exists beyond the anchor's count ",
-                               anchor->count));
-      }
-      return s;
-    }
-    absl::StatusOr<Statement> advance = tx.Prepare(
-        "UPDATE audit_anchor SET count = ?1, head_hash = ?2 WHERE id = 1");
-    if (!advance.ok()) return advance.status();
-    advance->BindInt64(1, stored.seq);
-    advance->BindText(2, stored.hash);
-    return advance->Run();
+    // A busy store re-runs this body; AppendAuditIn starts from `record`.
+    absl::StatusOr<AuditRecord> appended = AppendAuditIn(tx, *db_, record, seal);
+    if (!appended.ok()) return appended.status();
+    stored = *std::move(appended);
+    return absl::OkStatus();
   });
   if (!status.ok()) return status;
   return stored;

@@ -32,6 +32,14 @@
 
 namespace slipway::internal_storage {
 
+// AppendAudit's body inside a transaction the caller runs, so that another
+// backend can append the audit record of a change in the same transaction
+// as the change itself (the rollout controller does). Returns the record as
+// stored (seq, prev_hash, hash set).
+absl::StatusOr<AuditRecord> AppendAuditIn(Transaction& tx, const Database& db,
+                                          const AuditRecord& record,
+                                          AuditBackend::Seal seal);
+
 class SqliteAuditBackend final : public AuditBackend {
  public:
   // Uses `db`, an open Database whose schema is migrated (ApplyMigrations

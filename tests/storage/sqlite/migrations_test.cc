@@ -84,7 +84,10 @@ TEST_F(SqliteMigrationTest, FreshStoreGetsTheTrackingSchema) {
                            "model_version_artifact", "model_version_dataset",
                            "model_alias", "approval_event",
                            "validation_record", "validation_check",
-                           "deployment", "version_hold"));
+                           "deployment", "version_hold", "endpoint",
+                           "endpoint_alert_rule", "routing", "pipeline",
+                           "pipeline_run", "feature", "rollout",
+                           "rollout_transition", "outcome_window"));
   // Every table is STRICT.
   EXPECT_THAT(Column(*db,
                      "SELECT name FROM pragma_table_list WHERE schema = "
@@ -98,7 +101,9 @@ TEST_F(SqliteMigrationTest, FreshStoreGetsTheTrackingSchema) {
       UnorderedElementsAre("experiment_tag", "param", "tag", "metric_summary",
                            "registered_model_tag", "model_version_tag",
                            "model_version_artifact", "model_version_dataset",
-                           "model_alias", "validation_check", "version_hold"));
+                           "model_alias", "validation_check", "version_hold",
+                           "endpoint", "endpoint_alert_rule", "routing",
+                           "pipeline", "feature", "rollout_transition"));
 }
 
 TEST_F(SqliteMigrationTest, ReopeningIsIdempotentAndKeepsData) {
