@@ -16,6 +16,8 @@ void RegisterValidateBindings(pybind11::module_& m);
 void RegisterEnvBindings(pybind11::module_& m);
 void RegisterBenchBindings(pybind11::module_& m);
 void RegisterStoreBindings(pybind11::module_& m);
+// Adds methods to _slipway.Store: call after RegisterStoreBindings.
+void RegisterRegistryBindings(pybind11::module_& m);
 
 // Runs `f()` without the GIL and returns its result. Every binding that may
 // touch the disk, wait for the background writer or take a library lock

@@ -14,4 +14,5 @@ PYBIND11_MODULE(_slipway, m) {
   slipway::python::RegisterEnvBindings(m);
   slipway::python::RegisterBenchBindings(m);
   slipway::python::RegisterStoreBindings(m);
+  slipway::python::RegisterRegistryBindings(m);
 }

@@ -2,7 +2,8 @@
 // (ExperimentInfo, RunInfo, MetricSummary, RunStatus, Durability) and the
 // pybind11 methods of _slipway.Run (its hot methods are in
 // run_fastcall.cc). Wrapped with keyword ergonomics by
-// python/slipway/store.py and tracking.py.
+// python/slipway/store.py and tracking.py. The registry, audit-log and
+// emergency-stop methods of _slipway.Store are in registry_bindings.cc.
 //
 // Thin: optional arguments left as None keep the C++ defaults; every call
 // that may touch the disk or wait for the writer runs without the GIL
@@ -13,11 +14,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
 #include "absl/time/time.h"
 #include "bindings/python/bindings.h"
+#include "bindings/python/py_store.h"
 #include "bindings/python/run_fastcall.h"
 #include "bindings/python/status_translation.h"
 #include "slipway/env.h"
@@ -30,25 +33,10 @@ namespace slipway::python {
 namespace {
 
 using KeyValues = std::vector<std::pair<std::string, std::string>>;
-
-// The Python side of one open Store. Runs hold a shared_ptr to it, so the
-// Store outlives them.
-struct PyStore {
-  std::unique_ptr<Store> store;
-  Clock* clock = nullptr;  // the store's clock (the default one if none given)
-  py::object clock_ref;    // keeps a Python clock (FakeClock) alive
-  bool every_call = false;
-
-  PyStore() = default;
-  PyStore(const PyStore&) = delete;
-  PyStore& operator=(const PyStore&) = delete;
-  ~PyStore() {
-    // Destruction flushes buffered points: no GIL while it writes.
-    if (store != nullptr) WithoutGil([&] { store.reset(); });
-  }
-
-  Store& get() { return *store; }
-};
+// A RoleRule (slipway/registry.h) as Python gives it: (environment, action,
+// roles).
+using RoleRuleTuple =
+    std::tuple<std::string, std::string, std::vector<std::string>>;
 
 // Moves a vector into a 1-D numpy array without copying its elements.
 template <typename T>
@@ -176,9 +164,14 @@ void RegisterStore(py::module_& m) {
              std::optional<double> busy_deadline_s,
              std::optional<double> heartbeat_interval_s,
              std::optional<double> stale_run_timeout_s,
-             std::optional<std::string> user) {
+             std::optional<std::string> user, const ValidationPolicy* policy,
+             std::optional<std::vector<RoleRuleTuple>> roles,
+             std::optional<std::string> artifact_root,
+             std::optional<std::string> emergency_stop_file,
+             std::optional<bool> emergency_stop_everywhere) {
             StoreOptions options;
             auto store = std::make_shared<PyStore>();
+            store->uri = uri;
             if (!clock.is_none()) {
               options.env.clock = clock.cast<Clock*>();
               store->clock_ref = clock;
@@ -195,6 +188,22 @@ void RegisterStore(py::module_& m) {
               options.stale_run_timeout = absl::Seconds(*stale_run_timeout_s);
             }
             if (user) options.user = *user;
+            if (policy != nullptr) options.policy = *policy;
+            if (roles) {
+              options.roles.rules.clear();
+              for (auto& [environment, action, allowed] : *roles) {
+                options.roles.rules.push_back(RoleRule{std::move(environment),
+                                                       std::move(action),
+                                                       std::move(allowed)});
+              }
+            }
+            if (artifact_root) options.artifact_root = *artifact_root;
+            if (emergency_stop_file) {
+              options.emergency_stop_file = *emergency_stop_file;
+            }
+            if (emergency_stop_everywhere) {
+              options.emergency_stop_everywhere = *emergency_stop_everywhere;
+            }
             store->clock = options.env.WithDefaults().clock;
             store->every_call =
                 options.durability == StoreOptions::Durability::kEveryCall;
@@ -208,7 +217,10 @@ void RegisterStore(py::module_& m) {
           py::arg("busy_deadline_s") = py::none(),
           py::arg("heartbeat_interval_s") = py::none(),
           py::arg("stale_run_timeout_s") = py::none(),
-          py::arg("user") = py::none())
+          py::arg("user") = py::none(), py::arg("policy") = py::none(),
+          py::arg("roles") = py::none(), py::arg("artifact_root") = py::none(),
+          py::arg("emergency_stop_file") = py::none(),
+          py::arg("emergency_stop_everywhere") = py::none())
       .def("now_ms",
            [](const PyStore& s) { return absl::ToUnixMillis(s.clock->Now()); })
       .def("create_experiment",

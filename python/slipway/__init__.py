@@ -5,6 +5,8 @@ rollouts in one embeddable library.
     sw.validate.model_name("fraud-detection")
     with sw.start_run(experiment="fraud") as run:
         run.log_metric("loss", 0.31, step=10)
+    store = sw.default_store()
+    store.register_model_version("fraud-detection", version="1.0.0", run=run)
 
 The C++ core does the work; this package adds Python ergonomics.
 The guide is in docs/ of the source tree (start with README.md).
@@ -13,7 +15,7 @@ The guide is in docs/ of the source tree (start with README.md).
 from __future__ import annotations
 
 from . import _slipway
-from . import errors, testing, tracking, validate
+from . import emergency_stop, errors, registry, testing, tracking, validate
 from .errors import (
     AlreadyExistsError,
     EmergencyStopError,
@@ -22,6 +24,17 @@ from .errors import (
     NotFoundError,
     StoreError,
     ValidationError,
+)
+from .registry import (
+    ApprovalEvent,
+    ArtifactFile,
+    AuditRecord,
+    DatasetRef,
+    EmergencyStopState,
+    Lineage,
+    ModelVersion,
+    RegisteredModel,
+    ValidationRecord,
 )
 from .store import Experiment, Runs, Store, default_store, open, set_store
 from .tracking import (
@@ -47,6 +60,8 @@ __all__ = [
     "testing",
     "validate",
     "tracking",
+    "registry",
+    "emergency_stop",
     "Policy",
     "open",
     "set_store",
@@ -65,6 +80,15 @@ __all__ = [
     "log_params",
     "set_tag",
     "set_tags",
+    "ModelVersion",
+    "RegisteredModel",
+    "ArtifactFile",
+    "DatasetRef",
+    "ApprovalEvent",
+    "ValidationRecord",
+    "Lineage",
+    "AuditRecord",
+    "EmergencyStopState",
     "Error",
     "ValidationError",
     "NotFoundError",

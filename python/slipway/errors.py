@@ -112,7 +112,12 @@ _BY_CODE = {
     "PERMISSION_DENIED": StoreError,
 }
 
-# Reasons that select a narrower class than their code.
+# Reasons that select a narrower class than their code. The registry's
+# reasons keep their code's class on purpose: ROLE_REQUIRED,
+# APPROVAL_TRANSITION_INVALID, RETENTION_PROTECTED, VERSION_SCHEME_MISMATCH
+# and VERSION_HAS_ALIAS are rules refusing (FailedPrecondition: GateError);
+# ARTIFACT_CORRUPT and AUDIT_CHAIN_BROKEN are damage (DataLoss: StoreError);
+# CONCURRENT_UPDATE is a lost race (Aborted: StoreError).
 _BY_REASON = {
     "EMERGENCY_STOP_ACTIVE": EmergencyStopError,
     # A file where a directory should be (or the reverse) is a store

@@ -38,6 +38,7 @@ import weakref
 from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _slipway, tracking
+from .registry import RegistryMethods
 from .tracking import RunInfo, _AUTO
 
 __all__ = ["Store", "Experiment", "Runs", "open", "set_store", "default_store"]
@@ -123,8 +124,13 @@ class Runs(list):
         return pd.DataFrame(rows)
 
 
-class Store:
-    """An open slipway store. Create with :func:`slipway.open`."""
+class Store(RegistryMethods):
+    """An open slipway store. Create with :func:`slipway.open`.
+
+    Tracking (experiments, runs, metric history, search) is defined here;
+    the model registry, the audit log and the emergency stop are the
+    methods of :class:`slipway.registry.RegistryMethods`.
+    """
 
     def __init__(self, core, uri: str) -> None:
         self._core = core
@@ -258,6 +264,11 @@ def open(  # noqa: A001 - sw.open is the API name (API.md)
     heartbeat_interval: Union[None, float, _dt.timedelta] = None,
     stale_run_timeout: Union[None, float, _dt.timedelta] = None,
     user: Optional[str] = None,
+    policy: Optional["_slipway.ValidationPolicy"] = None,
+    roles: Optional[Iterable[Any]] = None,
+    artifact_root: Union[None, str, "os.PathLike[str]"] = None,
+    emergency_stop_file: Union[None, str, "os.PathLike[str]"] = None,
+    emergency_stop_everywhere: Optional[bool] = None,
 ) -> Store:
     """Opens (creating if needed) the store at ``uri``: a file path or
     ``"sqlite:///abs/path"`` (SQLite, WAL), or ``":memory:"``.
@@ -272,6 +283,30 @@ def open(  # noqa: A001 - sw.open is the API name (API.md)
             seconds or timedeltas; None keeps the defaults of
             ``slipway::StoreOptions`` (200 ms, 30 s, 10 s, 60 s).
         user: recorded on new runs; default ``$USER``.
+        policy: a :class:`slipway.Policy`: the environments (which is
+            production), the environment calls act in when they name none,
+            approved dataset prefixes. Default: SPEC.md's, acting in
+            ``"development"``.
+        roles: the role policy of the registry, replacing the default: a
+            list of ``{"environment": ..., "action": ..., "roles": [...]}``
+            dicts (or ``(environment, action, roles)`` tuples). Actions:
+            ``approve``, ``reject``, ``request_approval``, ``set_alias``,
+            ``delete_alias``, ``archive_version``, ``delete_version``; an
+            action without a rule in an environment is open to everyone
+            there, so ``roles=[]`` lifts every limit. None keeps the default
+            (approving and rejecting in staging and production need
+            data-science-lead, platform-lead or admin; deleting a version in
+            production needs platform-lead or admin), which
+            :func:`slipway.registry.default_role_rules` returns for extending.
+        artifact_root: where version artifacts are stored (content
+            addressed). Default: ``artifacts/`` beside the store file; for
+            ``":memory:"`` a temporary directory removed with the store.
+        emergency_stop_file: the stop file (SPEC §5). Default:
+            ``$SLIPWAY_EMERGENCY_STOP_FILE``, else ``slipway.STOP`` beside
+            the store file.
+        emergency_stop_everywhere: True makes the emergency stop refuse in
+            every environment; default False (outside production a set stop
+            warns, is audited, and the operation goes on; SPEC §7).
 
     Raises ValidationError ``STORE_URI_INVALID`` for an unknown scheme and
     StoreError for storage failures.
@@ -291,8 +326,40 @@ def open(  # noqa: A001 - sw.open is the API name (API.md)
         heartbeat_interval_s=_seconds(heartbeat_interval, "heartbeat_interval"),
         stale_run_timeout_s=_seconds(stale_run_timeout, "stale_run_timeout"),
         user=user,
+        policy=policy,
+        roles=None if roles is None else _role_rules(roles),
+        artifact_root=None if artifact_root is None else os.fspath(artifact_root),
+        emergency_stop_file=(
+            None if emergency_stop_file is None else os.fspath(emergency_stop_file)
+        ),
+        emergency_stop_everywhere=emergency_stop_everywhere,
     )
     return Store(core, os.fspath(uri))
+
+
+def _role_rules(roles: Iterable[Any]) -> List[Tuple[str, str, List[str]]]:
+    """``roles=`` of :func:`open` as (environment, action, roles) tuples."""
+    if isinstance(roles, (str, Mapping)):
+        raise TypeError("roles must be a list of rules, e.g. [{'environment': "
+                        "'production', 'action': 'approve', 'roles': ['admin']}]")
+    out = []
+    for rule in roles:
+        if isinstance(rule, Mapping):
+            unknown = set(rule) - {"environment", "action", "roles"}
+            if unknown:
+                raise TypeError(f"unknown key(s) {sorted(unknown)} in role rule {rule!r}")
+            env, action, allowed = rule["environment"], rule["action"], rule["roles"]
+        elif isinstance(rule, (tuple, list)) and len(rule) == 3:
+            env, action, allowed = rule
+        else:
+            raise TypeError(
+                "each role rule must be a dict with 'environment', 'action' and "
+                f"'roles', or an (environment, action, roles) tuple, not {rule!r}"
+            )
+        if isinstance(allowed, str):
+            raise TypeError(f"'roles' of a role rule is a list of role names, not the str {allowed!r}")
+        out.append((env, action, list(allowed)))
+    return out
 
 
 def set_store(uri_or_store: Union[str, "os.PathLike[str]", Store]) -> Store:

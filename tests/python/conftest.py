@@ -7,6 +7,8 @@ import os
 import pathlib
 import sys
 
+import pytest
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 if os.environ.get("SLIPWAY_TEST_INSTALLED") != "1":
@@ -25,3 +27,19 @@ def load_cases(name):
             value = value["repeat"] * value["count"]
         cases.append(dict(case, value=value, index=index))
     return cases
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    """No actor, role, agent, stop file or default store from the caller's
+    environment leaks into a registry test; the user is "tester"."""
+    for name in ("SLIPWAY_ACTOR", "SLIPWAY_ROLE", "SLIPWAY_AGENT",
+                 "SLIPWAY_EMERGENCY_STOP_FILE", "SLIPWAY_STORE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("USER", "tester")
+
+
+@pytest.fixture
+def fake_clock():
+    import slipway as sw
+    return sw.testing.FakeClock("2026-01-01T00:00:00Z")
