@@ -369,9 +369,10 @@ std::optional<StepResult> AbDecision(const Ctx& c, const v1::Stage& stage,
   if (v.ab == AbVerdict::kCandidateWorse) {
     return EndWithRollbackWeights(
         c, v1::RolloutState::ROLLED_BACK, v1::Alert::CRITICAL,
-        Cat("A/B stage ", stage.name(), ": ", c.state.model(), " ",
-            c.state.candidate_version(), " is significantly worse than the "
-            "stable version (", progress, "); rolled back to ",
+        Cat("automatic rollback of ", c.state.model(), " ",
+            c.state.candidate_version(), " on ", c.state.endpoint(),
+            ": significantly worse than the stable version in A/B stage ",
+            stage.name(), " (", progress, "; SPEC §3); traffic back to ",
             RollbackTarget(c.state)));
   }
   if (v.ab == AbVerdict::kCandidateBetter) {
