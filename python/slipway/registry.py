@@ -554,9 +554,10 @@ class RegistryMethods:
     def search_model_versions(self, filter: str = "", max_results: Optional[int] = None) -> List[ModelVersion]:
         """Versions of every model matching ``filter``, by model name then
         precedence. The grammar is ``search_runs``'s (docs/search.md) over
-        ``tags.<key>`` and the attributes ``name``, ``version``,
+        ``tags.<key>`` and ``attributes.<name>`` for ``name``, ``version``,
         ``approval``, ``run_id``, ``user`` and ``created``, e.g.
-        ``"name = 'fraud' and tags.stage = 'prod' and approval = 'Approved'"``.
+        ``"attributes.name = 'fraud' and tags.stage = 'prod' and
+        attributes.approval = 'Approved'"``.
         A malformed filter raises ValidationError naming the position.
         ``max_results`` defaults to 1000."""
         return [
