@@ -49,8 +49,11 @@ struct Actor {
   std::string role;
 };
 
-// Which roles may do what, per environment (SPEC §7). An action that has no
-// rule for an environment is open to every actor there. Actions:
+// Which roles may do what, per environment (SPEC §7). A rule's
+// `environment` is an environment name, or a kind ("production",
+// "staging", "development") covering every environment of that kind, so
+// renamed environments keep their gates. An action that has no rule for an
+// environment is open to every actor there. Actions:
 //   "approve"           approval -> Approved
 //   "reject"            approval -> Rejected
 //   "request_approval"  approval -> PendingApproval

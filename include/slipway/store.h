@@ -75,8 +75,8 @@ struct StoreOptions {
   // it names none (SPEC §1, §7; slipway/validate.h).
   ValidationPolicy policy;
 
-  // Which roles may approve, reject, delete... per environment
-  // (slipway/registry.h).
+  // Which roles may approve, reject, delete... per environment or
+  // environment kind (slipway/registry.h).
   RolePolicy roles;
 
   // Where version artifacts are stored (content-addressed). Empty: the
@@ -300,7 +300,8 @@ class Store {
                                            const Actor& actor = {}) = 0;
   virtual absl::Status DeleteModelVersion(std::string_view model,
                                           std::string_view version,
-                                          const Actor& actor = {}) = 0;
+                                          const Actor& actor = {},
+                                          std::string_view environment = "") = 0;
   // Lineage both ways: the versions registered from a run, and a version
   // with its run's params, metrics and its datasets.
   virtual absl::StatusOr<std::vector<ModelVersionInfo>> GetVersionsOfRun(

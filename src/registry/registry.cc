@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
+#include <system_error>
 #include <set>
 #include <utility>
 
@@ -121,8 +123,8 @@ std::string Registry::EnvironmentOr(std::string_view environment) const {
 absl::StatusOr<std::string> Registry::CanonicalVersion(
     std::string_view model, std::string_view version) const {
   if (absl::Status s = validate::ModelName(model); !s.ok()) return s;
-  absl::StatusOr<ModelVersion> v = ModelVersion::Parse(version, "development",
-                                                       *deps_.policy);
+  // In the default environment: the environment names are the policy's.
+  absl::StatusOr<ModelVersion> v = ModelVersion::Parse(version, *deps_.policy);
   if (!v.ok()) return v.status();
   if (v->kind() == ModelVersion::Kind::kLatest) {
     const std::string fix = "Name the version itself, e.g. \"2.4.1\".";
@@ -195,9 +197,11 @@ absl::StatusOr<std::vector<ArtifactFile>> Registry::StoreArtifacts(
         deps_.artifacts->PutTree(path);
     if (!entries.ok()) return entries.status();
     // A file is stored under its name; a directory's files under
-    // "<directory name>/<relative path>".
-    const bool single_file =
-        entries->size() == 1 && (*entries)[0].relative_path == Basename(path);
+    // "<directory name>/<relative path>" (also a directory holding one file
+    // of its own name). PutTree has just read the path, so asking the file
+    // system what it is cannot fail for a reason PutTree did not report.
+    std::error_code ec;
+    const bool single_file = !std::filesystem::is_directory(path, ec);
     for (const internal_artifacts::ArtifactEntry& e : *entries) {
       ArtifactFile f;
       f.path = single_file ? e.relative_path
@@ -249,7 +253,7 @@ absl::StatusOr<ModelVersionInfo> Registry::RegisterModelVersion(
           nv.scheme = VersionScheme::kRevision;
         } else {
           absl::StatusOr<ModelVersion> parsed =
-              ModelVersion::Parse(request.version, "development", *deps_.policy);
+              ModelVersion::Parse(request.version, *deps_.policy);
           if (!parsed.ok()) return parsed.status();
           if (parsed->kind() == ModelVersion::Kind::kLatest) {
             const std::string fix =
@@ -434,7 +438,7 @@ absl::Status Registry::SetAlias(std::string_view model, std::string_view alias,
     if (!canonical.ok()) return canonical.status();
     e.model_version = *canonical;
     if (absl::Status s =
-            CheckRole(*deps_.roles, e.environment, "set_alias", who);
+            CheckRole(*deps_.roles, *deps_.policy, e.environment, "set_alias", who);
         !s.ok()) {
       return s;
     }
@@ -460,7 +464,7 @@ absl::Status Registry::DeleteAlias(std::string_view model,
     if (absl::Status s = validate::ModelName(model); !s.ok()) return s;
     if (absl::Status s = ValidateAlias(alias); !s.ok()) return s;
     if (absl::Status s =
-            CheckRole(*deps_.roles, e.environment, "delete_alias", who);
+            CheckRole(*deps_.roles, *deps_.policy, e.environment, "delete_alias", who);
         !s.ok()) {
       return s;
     }
@@ -502,7 +506,7 @@ absl::Status Registry::SetApproval(std::string_view model,
         !s.ok()) {
       return s;
     }
-    if (absl::Status s = CheckRole(*deps_.roles, env, ApprovalAction(to), who);
+    if (absl::Status s = CheckRole(*deps_.roles, *deps_.policy, env, ApprovalAction(to), who);
         !s.ok()) {
       return s;
     }
@@ -630,7 +634,7 @@ absl::Status Registry::ArchiveModelVersion(std::string_view model,
     if (!canonical.ok()) return canonical.status();
     e.model_version = *canonical;
     if (absl::Status s =
-            CheckRole(*deps_.roles, e.environment, "archive_version", who);
+            CheckRole(*deps_.roles, *deps_.policy, e.environment, "archive_version", who);
         !s.ok()) {
       return s;
     }
@@ -651,7 +655,7 @@ absl::Status Registry::DeleteModelVersion(std::string_view model,
     if (!canonical.ok()) return canonical.status();
     e.model_version = *canonical;
     if (absl::Status s =
-            CheckRole(*deps_.roles, e.environment, "delete_version", who);
+            CheckRole(*deps_.roles, *deps_.policy, e.environment, "delete_version", who);
         !s.ok()) {
       return s;
     }

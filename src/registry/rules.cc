@@ -37,21 +37,7 @@ bool IsAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); 
 }  // namespace
 
 absl::Status ValidateAlias(std::string_view alias) {
-  const bool shape = alias.size() >= 2 && alias.size() <= 64 &&
-                     IsAlnum(alias.front()) && IsAlnum(alias.back()) &&
-                     std::all_of(alias.begin(), alias.end(), IsAliasChar);
-  if (!shape) {
-    const std::string fix =
-        "Use 2 to 64 lowercase letters, digits, '-' or '_', starting and "
-        "ending with a letter or digit, e.g. \"champion\".";
-    return MakeError(absl::StatusCode::kInvalidArgument,
-                     Cat("alias ", QuoteForMessage(alias),
-                         " is not a valid alias. ", fix),
-                     ErrorDetail{.reason = "ALIAS_INVALID",
-                                 .rule = "^[a-z0-9][a-z0-9\\-_]{0,62}[a-z0-9]$",
-                                 .value = std::string(alias),
-                                 .fix = fix});
-  }
+  // Reserved names first: "2" and "1.0.0" are refused for what they are.
   const bool latest = alias == "latest";
   const bool version_like = !latest && ModelVersion::Parse(alias).ok();
   if (latest || version_like) {
@@ -66,6 +52,21 @@ absl::Status ValidateAlias(std::string_view alias) {
                     .rule = "an alias is not `latest` and not a version",
                     .value = std::string(alias),
                     .fix = fix});
+  }
+  const bool shape = alias.size() >= 2 && alias.size() <= 64 &&
+                     IsAlnum(alias.front()) && IsAlnum(alias.back()) &&
+                     std::all_of(alias.begin(), alias.end(), IsAliasChar);
+  if (!shape) {
+    const std::string fix =
+        "Use 2 to 64 lowercase letters, digits, '-' or '_', starting and "
+        "ending with a letter or digit, e.g. \"champion\".";
+    return MakeError(absl::StatusCode::kInvalidArgument,
+                     Cat("alias ", QuoteForMessage(alias),
+                         " is not a valid alias. ", fix),
+                     ErrorDetail{.reason = "ALIAS_INVALID",
+                                 .rule = "^[a-z0-9][a-z0-9\\-_]{0,62}[a-z0-9]$",
+                                 .value = std::string(alias),
+                                 .fix = fix});
   }
   return absl::OkStatus();
 }
@@ -123,12 +124,22 @@ std::string_view ApprovalAction(ApprovalStatus to) {
   }
 }
 
-absl::Status CheckRole(const RolePolicy& policy, std::string_view environment,
-                       std::string_view action, const Actor& actor) {
+absl::Status CheckRole(const RolePolicy& policy,
+                       const ValidationPolicy& environments,
+                       std::string_view environment, std::string_view action,
+                       const Actor& actor) {
+  // An environment the policy does not know is treated as production: the
+  // gate errs on the side of asking (the caller validates names anyway).
+  absl::StatusOr<EnvironmentKind> kind = environments.KindOf(environment);
+  const std::string_view kind_name =
+      EnvironmentKindName(kind.ok() ? *kind : EnvironmentKind::kProduction);
   std::vector<std::string> allowed;
   bool limited = false;
   for (const RoleRule& rule : policy.rules) {
-    if (rule.environment != environment || rule.action != action) continue;
+    if (rule.action != action) continue;
+    if (rule.environment != environment && rule.environment != kind_name) {
+      continue;
+    }
     limited = true;
     allowed.insert(allowed.end(), rule.roles.begin(), rule.roles.end());
   }

@@ -34,9 +34,14 @@ std::string_view ApprovalAction(ApprovalStatus to);
 
 // FailedPrecondition ROLE_REQUIRED (a GateError) when `policy` limits
 // `action` in `environment` to roles `actor.role` is not among, naming the
-// roles that would do. OK when the action is open there.
-absl::Status CheckRole(const RolePolicy& policy, std::string_view environment,
-                       std::string_view action, const Actor& actor);
+// roles that would do. OK when the action is open there. A rule applies to
+// the environment it names, and a rule naming a kind ("production",
+// "staging", "development") to every environment of that kind in
+// `environments`, so renamed environments keep their gates.
+absl::Status CheckRole(const RolePolicy& policy,
+                       const ValidationPolicy& environments,
+                       std::string_view environment, std::string_view action,
+                       const Actor& actor);
 
 // Sorts versions of one model by precedence (semver: pre-releases before
 // their release; revisions numerically), lowest first.

@@ -220,9 +220,9 @@ class StoreImpl final : public Store {
     return registry().ArchiveModelVersion(model, version, actor);
   }
   absl::Status DeleteModelVersion(std::string_view model,
-                                  std::string_view version,
-                                  const Actor& actor) override {
-    return registry().DeleteModelVersion(model, version, actor);
+                                  std::string_view version, const Actor& actor,
+                                  std::string_view environment) override {
+    return registry().DeleteModelVersion(model, version, actor, environment);
   }
   absl::StatusOr<std::vector<ModelVersionInfo>> GetVersionsOfRun(
       std::string_view run_id) override {

@@ -811,12 +811,6 @@ TEST_P(RegistryTest, ADirectoryWithOneFileOfItsOwnNameKeepsItsTree) {
   absl::StatusOr<ModelVersionInfo> v = store().RegisterModelVersion(r);
   ASSERT_TRUE(v.ok()) << v.status();
   ASSERT_EQ(v->artifacts.size(), 1u);
-  if (v->artifacts[0].path == "model") {
-    GTEST_SKIP() << "bug (reported): src/registry/registry.cc StoreArtifacts "
-                    "stores the directory " << tree
-                 << " holding only \"model\" as the single file \"model\" "
-                    "(single_file is decided by name, not by file type)";
-  }
   EXPECT_EQ(v->artifacts[0].path, "model/model");
 }
 

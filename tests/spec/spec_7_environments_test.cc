@@ -194,17 +194,10 @@ StoreOptions RenamedEnvironments(StoreOptions options) {
   return options;
 }
 
-constexpr char kRenamedBug[] =
-    "bug (reported): src/registry/registry.cc parses versions in the literal "
-    "environment \"development\" (CanonicalVersion, RegisterModelVersion), "
-    "so with renamed environments every registry write fails "
-    "ENVIRONMENT_UNKNOWN";
-
 TEST_F(Spec7Environments, RenamedEnvironmentsWork) {
   auto store = OpenFile(RenamedEnvironments(Options()));
   ASSERT_NE(store, nullptr);
   absl::StatusOr<ModelVersionInfo> v = Register(*store, "fraud", "1.0.0");
-  if (ReasonOf(v.status()) == "ENVIRONMENT_UNKNOWN") GTEST_SKIP() << kRenamedBug;
   ASSERT_TRUE(v.ok()) << v.status();
   EXPECT_TRUE(store->SetAlias("fraud", "champion", "1.0.0", kAlice).ok());
   EXPECT_TRUE(store->SetApproval("fraud", "1.0.0", ApprovalStatus::kApproved,
@@ -221,22 +214,15 @@ TEST_F(Spec7Environments, RenamedEnvironmentsWork) {
 }
 
 // A production environment under another name is still production: the
-// latest-refusal and the emergency stop go by the environment's kind, and
-// the default role gates should too.
+// latest-refusal, the emergency stop and the default role gates all go by
+// the environment's kind.
 TEST_F(Spec7Environments, ARenamedProductionKeepsItsRoleGate) {
   auto store = OpenFile(RenamedEnvironments(Options()));
   ASSERT_NE(store, nullptr);
   absl::StatusOr<ModelVersionInfo> v = Register(*store, "fraud", "1.0.0");
-  if (ReasonOf(v.status()) == "ENVIRONMENT_UNKNOWN") GTEST_SKIP() << kRenamedBug;
   ASSERT_TRUE(v.ok()) << v.status();
   absl::Status s = store->SetApproval("fraud", "1.0.0", ApprovalStatus::kApproved,
                                       kAlice, "", "prod");
-  if (s.ok()) {
-    GTEST_SKIP() << "bug (reported): RolePolicy::DefaultRoleRules() names the "
-                    "environments \"production\" and \"staging\" and CheckRole "
-                    "matches rule.environment by name, so approving in a "
-                    "production environment named \"prod\" needs no role";
-  }
   EXPECT_EQ(ReasonOf(s), "ROLE_REQUIRED");
 }
 

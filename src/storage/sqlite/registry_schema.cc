@@ -46,6 +46,9 @@ CREATE TABLE model_version (
 CREATE INDEX model_version_by_run ON model_version (run_id)
   WHERE run_id IS NOT NULL;
 
+-- The next revision is max(revision) + 1: one index probe, not a scan.
+CREATE INDEX model_version_by_revision ON model_version (model_id, revision);
+
 CREATE TABLE model_version_tag (
   model_id  INTEGER NOT NULL,
   version   TEXT NOT NULL,
