@@ -334,14 +334,16 @@ void RegisterStoreMethods(py::module_& m) {
   add(
       "delete_model_version",
       [](PyStore& s, const std::string& model, const std::string& version,
-         const OptString& actor, const OptString& role) {
+         const OptString& actor, const OptString& role,
+         const OptString& environment) {
         Store& store = s.get();
         const Actor who = ActorOf(actor, role);
+        const std::string env = environment.value_or("");
         ThrowIfError(WithoutGil(
-            [&] { return store.DeleteModelVersion(model, version, who); }));
+            [&] { return store.DeleteModelVersion(model, version, who, env); }));
       },
       py::arg("model"), py::arg("version"), py::arg("actor") = py::none(),
-      py::arg("role") = py::none());
+      py::arg("role") = py::none(), py::arg("environment") = py::none());
 
   // --- aliases ---
   add(

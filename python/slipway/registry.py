@@ -34,9 +34,11 @@ Environments
     default one (``sw.open(..., policy=sw.Policy(environment=...))``,
     default ``"development"``). Gates, roles and the emergency stop apply in
     full in production; elsewhere a set stop warns (on stderr), is audited,
-    and the call goes on (SPEC §7). ``archive_model_version``,
-    ``delete_model_version``, ``set_alias`` and ``create_model`` always act
-    in the policy's default environment.
+    and the call goes on (SPEC §7). Only ``set_approval``,
+    ``record_validation``, ``delete_model_version`` and the reads
+    ``get_model_version``, ``validations`` and ``has_passed_validation``
+    take an environment; the other calls act in the policy's default
+    environment (the C++ Store takes none for them).
 
 Errors
     ValidationError for a bad name, version, alias, filter or argument;
@@ -574,14 +576,23 @@ class RegistryMethods:
         self._core.archive_model_version(name, _version(version), actor=actor, role=role)
 
     def delete_model_version(
-        self, name: str, version: Version, *, actor: Optional[str] = None, role: Optional[str] = None
+        self,
+        name: str,
+        version: Version,
+        *,
+        actor: Optional[str] = None,
+        role: Optional[str] = None,
+        environment: Optional[str] = None,
     ) -> None:
-        """Deletes a version (its artifact blobs stay: they may be shared).
-        GateError ``RETENTION_PROTECTED`` as for archiving,
-        ``VERSION_HAS_ALIAS`` while an alias points at it, ``ROLE_REQUIRED``
-        in production without platform-lead or admin; EmergencyStopError in
-        production while the stop is set."""
-        self._core.delete_model_version(name, _version(version), actor=actor, role=role)
+        """Deletes a version (its artifact blobs stay: they may be shared),
+        acting in ``environment`` (default: the policy's). GateError
+        ``RETENTION_PROTECTED`` as for archiving, ``VERSION_HAS_ALIAS``
+        while an alias points at it, ``ROLE_REQUIRED`` in production without
+        platform-lead or admin; EmergencyStopError in production while the
+        stop is set."""
+        self._core.delete_model_version(
+            name, _version(version), actor=actor, role=role, environment=environment
+        )
 
     # --- aliases --------------------------------------------------------------
 

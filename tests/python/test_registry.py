@@ -489,6 +489,16 @@ def test_delete_in_production_needs_platform_role(tmp_path):
     assert store.list_model_versions("demo") == []
 
 
+def test_delete_names_its_environment(store):
+    store.register_model_version("demo", "1.0.0")
+    with pytest.raises(sw.GateError) as e:
+        store.delete_model_version("demo", "1.0.0", actor="alice", environment="production")
+    assert e.value.reason == "ROLE_REQUIRED"
+    assert store.audit_log()[-1].environment == "production"
+    store.delete_model_version("demo", "1.0.0", actor="alice", environment="staging")
+    assert store.list_model_versions("demo") == []
+
+
 # --- artifacts ----------------------------------------------------------------------------
 
 
