@@ -14,31 +14,31 @@ absl::Status CapacityError(std::string what, std::string value) {
   const std::string fix =
       "Pass the current and requested capacity as non-negative numbers, and a "
       "max_increase such as 0.25 (+25%).";
-  return MakeError(absl::StatusCode::kInvalidArgument,
-                   absl::StrFormat("invalid capacity change: %s. %s", what, fix),
-                   ErrorDetail{.reason = "CAPACITY_INVALID",
-                               .rule = "SPEC §3: a capacity change is capped at "
-                                       "+25% of current capacity per action",
-                               .value = std::move(value),
-                               .fix = fix});
+  return MakeError(
+      absl::StatusCode::kInvalidArgument,
+      absl::StrFormat("invalid capacity change: %s. %s", what, fix),
+      ErrorDetail{.reason = "CAPACITY_INVALID",
+                  .rule = "SPEC §3: a capacity change is capped at "
+                          "+25% of current capacity per action",
+                  .value = std::move(value),
+                  .fix = fix});
 }
 
 absl::Status CheckMaxIncrease(double max_increase) {
   if (max_increase > 0 && max_increase <= 10) return absl::OkStatus();
-  return CapacityError(absl::StrFormat("max_increase %g is outside (0, 10]",
-                                       max_increase),
-                       absl::StrFormat("%g", max_increase));
+  return CapacityError(
+      absl::StrFormat("max_increase %g is outside (0, 10]", max_increase),
+      absl::StrFormat("%g", max_increase));
 }
 
 }  // namespace
 
-absl::StatusOr<CapacityDecision<int64_t>> CapCapacityChange(int64_t current,
-                                                            int64_t requested,
-                                                            double max_increase) {
+absl::StatusOr<CapacityDecision<int64_t>> CapCapacityChange(
+    int64_t current, int64_t requested, double max_increase) {
   if (current < 0 || requested < 0) {
-    return CapacityError(
-        absl::StrFormat("replicas %d -> %d (counts are >= 0)", current, requested),
-        absl::StrFormat("%d -> %d", current, requested));
+    return CapacityError(absl::StrFormat("replicas %d -> %d (counts are >= 0)",
+                                         current, requested),
+                         absl::StrFormat("%d -> %d", current, requested));
   }
   if (absl::Status s = CheckMaxIncrease(max_increase); !s.ok()) return s;
   if (requested <= current) return CapacityDecision<int64_t>{requested, false};
@@ -47,9 +47,10 @@ absl::StatusOr<CapacityDecision<int64_t>> CapCapacityChange(int64_t current,
     step = current / 4;  // exact floor(current * 0.25)
   } else {
     const long double exact = static_cast<long double>(current) * max_increase;
-    step = exact >= static_cast<long double>(std::numeric_limits<int64_t>::max())
-               ? std::numeric_limits<int64_t>::max()
-               : static_cast<int64_t>(std::floor(exact));
+    step =
+        exact >= static_cast<long double>(std::numeric_limits<int64_t>::max())
+            ? std::numeric_limits<int64_t>::max()
+            : static_cast<int64_t>(std::floor(exact));
   }
   if (step < 1) step = 1;  // a small deployment may always add one replica
   const int64_t limit = current > std::numeric_limits<int64_t>::max() - step

@@ -66,8 +66,8 @@ enum class Gate {
 };
 
 inline constexpr Gate kAllGates[] = {
-    Gate::kChangeTicket, Gate::kModelValidation, Gate::kShadowFirst,
-    Gate::kCanary,       Gate::kMonitoring,      Gate::kDataQuality,
+    Gate::kChangeTicket,   Gate::kModelValidation, Gate::kShadowFirst,
+    Gate::kCanary,         Gate::kMonitoring,      Gate::kDataQuality,
     Gate::kManualApproval,
 };
 
@@ -186,7 +186,8 @@ struct GateReport {
 // outcome kFailed (or kNotEnforced) and the status that says why. A policy
 // whose change-ticket format is not a valid regex fails the change-ticket
 // gate with InvalidArgument GATE_POLICY_INVALID.
-GateResult EvaluateGate(Gate gate, const GateContext& ctx, const GatePolicy& policy);
+GateResult EvaluateGate(Gate gate, const GateContext& ctx,
+                        const GatePolicy& policy);
 
 // Every gate, in kAllGates order.
 GateReport EvaluateGates(const GateContext& ctx, const GatePolicy& policy);

@@ -21,7 +21,9 @@ using internal_strings::Cat;
 constexpr int32_t kHour = 3600;
 constexpr int32_t kDay = 24 * kHour;
 
-bool IsNameEnd(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool IsNameEnd(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
 bool IsNameChar(char c) { return IsNameEnd(c) || c == '-' || c == '_'; }
 
 // Stage names and roles share the model-name shape (SPEC §1).
@@ -66,7 +68,8 @@ absl::Status ValidateGuardrails(const v1::Guardrails& g) {
       {g.max_error_rate() > 0 && g.max_error_rate() < 1, "max_error_rate",
        absl::StrFormat("%g", g.max_error_rate()), "0 < max_error_rate < 1"},
       {g.error_rate_windows() >= 1, "error_rate_windows",
-       absl::StrFormat("%d", g.error_rate_windows()), "error_rate_windows >= 1"},
+       absl::StrFormat("%d", g.error_rate_windows()),
+       "error_rate_windows >= 1"},
       {g.window_seconds() >= 1, "window_seconds",
        absl::StrFormat("%d", g.window_seconds()), "window_seconds >= 1"},
       {g.max_p99_latency_ratio() > 1, "max_p99_latency_ratio",
@@ -84,7 +87,8 @@ absl::Status ValidateGuardrails(const v1::Guardrails& g) {
        absl::StrFormat("%d", g.min_requests_per_window()),
        "min_requests_per_window >= 1"},
       {g.min_latency_samples() >= 1, "min_latency_samples",
-       absl::StrFormat("%d", g.min_latency_samples()), "min_latency_samples >= 1"},
+       absl::StrFormat("%d", g.min_latency_samples()),
+       "min_latency_samples >= 1"},
       {g.min_labelled_predictions() >= 1, "min_labelled_predictions",
        absl::StrFormat("%d", g.min_labelled_predictions()),
        "min_labelled_predictions >= 1"},
@@ -92,7 +96,8 @@ absl::Status ValidateGuardrails(const v1::Guardrails& g) {
   for (const Check& c : checks) {
     // NaN fails every comparison above, so it is refused too.
     if (c.ok) continue;
-    return PlanError("guardrails", Cat(c.field, " is ", c.value), c.rule, c.value,
+    return PlanError("guardrails", Cat(c.field, " is ", c.value), c.rule,
+                     c.value,
                      Cat("Set ", c.field, " so that ", c.rule,
                          ", or leave it 0 in JSON to get the default (",
                          "DefaultGuardrails(): docs/rollouts.md)."));
@@ -106,13 +111,15 @@ absl::Status ValidateStage(int i, const v1::Stage& s, const v1::Stage* previous,
   const std::string where = StageLabel(i, s);
   const double w = s.candidate_weight();
   if (!IsValidName(s.name())) {
-    return PlanError(where, "the stage name is not valid", kNameRule, s.name(),
-                     "Use 2 to 64 lowercase letters, digits, '-' or '_', starting "
-                     "and ending with a letter or digit, e.g. \"canary-1\".");
+    return PlanError(
+        where, "the stage name is not valid", kNameRule, s.name(),
+        "Use 2 to 64 lowercase letters, digits, '-' or '_', starting "
+        "and ending with a letter or digit, e.g. \"canary-1\".");
   }
   if (!(w >= 0 && w <= 1)) {
-    return PlanError(where, Cat("candidate weight ", absl::StrFormat("%g", w),
-                                " is outside [0, 1]"),
+    return PlanError(where,
+                     Cat("candidate weight ", absl::StrFormat("%g", w),
+                         " is outside [0, 1]"),
                      "0 <= candidate_weight <= 1 (a fraction: 0.01 is 1%)",
                      absl::StrFormat("%g", w),
                      "Give the weight as a fraction, e.g. 0.01 for 1%.");
@@ -127,8 +134,8 @@ absl::Status ValidateStage(int i, const v1::Stage& s, const v1::Stage* previous,
   }
   if (!s.shadow() && w == 0) {
     return PlanError(where, "it neither serves nor mirrors traffic",
-                     "a stage with candidate_weight 0 is a shadow stage",
-                     "0", "Set shadow true, or give it a candidate weight.");
+                     "a stage with candidate_weight 0 is a shadow stage", "0",
+                     "Set shadow true, or give it a candidate weight.");
   }
   if (previous != nullptr && w < previous->candidate_weight()) {
     return PlanError(
@@ -148,16 +155,17 @@ absl::Status ValidateStage(int i, const v1::Stage& s, const v1::Stage* previous,
             "serves traffic routes at most ",
             Percent(max_first_serving_weight)),
         absl::StrFormat("%g", w),
-        Cat("Start with a canary of at most ", Percent(max_first_serving_weight),
+        Cat("Start with a canary of at most ",
+            Percent(max_first_serving_weight),
             ", e.g. a stage \"canary-1\" at 0.01."));
   }
   if (s.min_observation_seconds() < 0 || s.min_samples() < 0) {
     const bool time = s.min_observation_seconds() < 0;
     const int32_t v = time ? s.min_observation_seconds() : s.min_samples();
-    return PlanError(where,
-                     Cat(time ? "min_observation_seconds" : "min_samples", " is ", v),
-                     "observation times and sample counts are >= 0",
-                     absl::StrFormat("%d", v), "Use 0 for no minimum.");
+    return PlanError(
+        where, Cat(time ? "min_observation_seconds" : "min_samples", " is ", v),
+        "observation times and sample counts are >= 0",
+        absl::StrFormat("%d", v), "Use 0 for no minimum.");
   }
   if (!s.approval_role().empty() && !IsValidName(s.approval_role())) {
     return PlanError(where,
@@ -168,7 +176,8 @@ absl::Status ValidateStage(int i, const v1::Stage& s, const v1::Stage* previous,
                      "empty when no approval is needed.");
   }
   if (!v1::Stage::Gate_IsValid(s.gate())) {
-    return PlanError(where, Cat("gate ", static_cast<int>(s.gate()), " is unknown"),
+    return PlanError(where,
+                     Cat("gate ", static_cast<int>(s.gate()), " is unknown"),
                      "gate is one of GATE_NONE, GATE_MODEL_VALIDATION, "
                      "GATE_CHANGE_TICKET, GATE_STATISTICAL_VALIDATION",
                      absl::StrFormat("%d", s.gate()), "Use a gate by name.");
@@ -192,22 +201,25 @@ absl::Status ValidateStage(int i, const v1::Stage& s, const v1::Stage* previous,
     }
     if (ab.min_predictions() < 1 || ab.max_duration_seconds() < 1) {
       const bool preds = ab.min_predictions() < 1;
-      const int32_t v = preds ? ab.min_predictions() : ab.max_duration_seconds();
-      return PlanError(where,
-                       Cat(preds ? "ab.min_predictions" : "ab.max_duration_seconds",
-                           " is ", v),
-                       "an A/B stage needs min_predictions >= 1 and "
-                       "max_duration_seconds >= 1",
-                       absl::StrFormat("%d", v),
-                       "Use the defaults (10,000 predictions, 604,800 s = 7 days) "
-                       "by leaving them 0 in JSON.");
+      const int32_t v =
+          preds ? ab.min_predictions() : ab.max_duration_seconds();
+      return PlanError(
+          where,
+          Cat(preds ? "ab.min_predictions" : "ab.max_duration_seconds", " is ",
+              v),
+          "an A/B stage needs min_predictions >= 1 and "
+          "max_duration_seconds >= 1",
+          absl::StrFormat("%d", v),
+          "Use the defaults (10,000 predictions, 604,800 s = 7 days) "
+          "by leaving them 0 in JSON.");
     }
   }
   return absl::OkStatus();
 }
 
 absl::Status JsonError(std::string_view reason, std::string_view what,
-                       std::string_view parser_message, std::string_view input) {
+                       std::string_view parser_message,
+                       std::string_view input) {
   const std::string fix =
       Cat("Fix the JSON (docs/rollouts.md shows a plan and a state as JSON).");
   return MakeError(absl::StatusCode::kInvalidArgument,
@@ -240,7 +252,8 @@ std::string FirstInvalidUtf8(const google::protobuf::Message& m) {
         if (!internal_utf8::IsValid(v)) return where;
       } else {
         const google::protobuf::Message& sub =
-            f->is_repeated() ? r->GetRepeatedMessage(m, f, i) : r->GetMessage(m, f);
+            f->is_repeated() ? r->GetRepeatedMessage(m, f, i)
+                             : r->GetMessage(m, f);
         if (std::string inner = FirstInvalidUtf8(sub); !inner.empty()) {
           return Cat(where, ".", inner);
         }
@@ -252,7 +265,8 @@ std::string FirstInvalidUtf8(const google::protobuf::Message& m) {
 
 template <typename Message>
 absl::StatusOr<std::string> ToJson(const Message& m, JsonFormat format,
-                                   std::string_view reason, std::string_view what) {
+                                   std::string_view reason,
+                                   std::string_view what) {
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = format == JsonFormat::kPretty;
   options.always_print_primitive_fields = true;
@@ -262,7 +276,8 @@ absl::StatusOr<std::string> ToJson(const Message& m, JsonFormat format,
                      Cat("field ", field, " is not valid UTF-8"), "");
   }
   std::string out;
-  const auto status = google::protobuf::util::MessageToJsonString(m, &out, options);
+  const auto status =
+      google::protobuf::util::MessageToJsonString(m, &out, options);
   if (!status.ok()) {
     return JsonError(reason, Cat("cannot print the ", what, " as JSON"),
                      status.message().ToString(), "");
@@ -309,7 +324,7 @@ v1::Guardrails DefaultGuardrails() {
 v1::AbSettings DefaultAbSettings() {
   v1::AbSettings ab;
   ab.set_decide_by_significance(true);
-  ab.set_min_predictions(10'000);        // SPEC §3
+  ab.set_min_predictions(10'000);         // SPEC §3
   ab.set_max_duration_seconds(7 * kDay);  // SPEC §3
   return ab;
 }
@@ -356,12 +371,14 @@ void FillPlanDefaults(v1::Plan* plan) {
   const v1::Guardrails d = DefaultGuardrails();
   v1::Guardrails* g = plan->mutable_guardrails();
   if (g->max_error_rate() == 0) g->set_max_error_rate(d.max_error_rate());
-  if (g->error_rate_windows() == 0) g->set_error_rate_windows(d.error_rate_windows());
+  if (g->error_rate_windows() == 0)
+    g->set_error_rate_windows(d.error_rate_windows());
   if (g->window_seconds() == 0) g->set_window_seconds(d.window_seconds());
   if (g->max_p99_latency_ratio() == 0) {
     g->set_max_p99_latency_ratio(d.max_p99_latency_ratio());
   }
-  if (g->max_accuracy_drop() == 0) g->set_max_accuracy_drop(d.max_accuracy_drop());
+  if (g->max_accuracy_drop() == 0)
+    g->set_max_accuracy_drop(d.max_accuracy_drop());
   if (g->max_drift_sigma() == 0) g->set_max_drift_sigma(d.max_drift_sigma());
   if (g->min_requests_per_window() == 0) {
     g->set_min_requests_per_window(d.min_requests_per_window());
@@ -391,12 +408,13 @@ int FirstServingStage(const v1::Plan& plan) {
   return -1;
 }
 
-absl::Status ValidatePlan(const v1::Plan& plan, double max_first_serving_weight) {
+absl::Status ValidatePlan(const v1::Plan& plan,
+                          double max_first_serving_weight) {
   if (plan.stages_size() == 0) {
-    return PlanError("the plan", "it has no stages",
-                     "a plan has at least one stage", "",
-                     "Start from DefaultPlan() (shadow, canary-1, canary-2, ab, "
-                     "full) or list your stages.");
+    return PlanError(
+        "the plan", "it has no stages", "a plan has at least one stage", "",
+        "Start from DefaultPlan() (shadow, canary-1, canary-2, ab, "
+        "full) or list your stages.");
   }
   absl::flat_hash_set<std::string> names;
   const int first_serving = FirstServingStage(plan);
@@ -404,37 +422,41 @@ absl::Status ValidatePlan(const v1::Plan& plan, double max_first_serving_weight)
   for (int i = 0; i < plan.stages_size(); ++i) {
     const v1::Stage& s = plan.stages(i);
     const v1::Stage* previous = i > 0 ? &plan.stages(i - 1) : nullptr;
-    if (absl::Status st = ValidateStage(i, s, previous, i == first_serving,
-                                        max_first_serving_weight, serving_before);
+    if (absl::Status st =
+            ValidateStage(i, s, previous, i == first_serving,
+                          max_first_serving_weight, serving_before);
         !st.ok()) {
       return st;
     }
     if (!names.insert(s.name()).second) {
-      return PlanError(StageLabel(i, s), "the name is used by an earlier stage",
-                       "stage names are unique within a plan", s.name(),
-                       "Give every stage its own name (approvals name stages).");
+      return PlanError(
+          StageLabel(i, s), "the name is used by an earlier stage",
+          "stage names are unique within a plan", s.name(),
+          "Give every stage its own name (approvals name stages).");
     }
     serving_before = true;  // every valid stage serves or mirrors
   }
   const v1::Stage& last = plan.stages(plan.stages_size() - 1);
   if (last.candidate_weight() != 1.0) {
     return PlanError(StageLabel(plan.stages_size() - 1, last),
-                     Cat("the last stage routes ", Percent(last.candidate_weight()),
-                         ", not 100%"),
+                     Cat("the last stage routes ",
+                         Percent(last.candidate_weight()), ", not 100%"),
                      "the last stage routes 100% (candidate_weight 1)",
                      absl::StrFormat("%g", last.candidate_weight()),
                      "End the plan with a stage such as \"full\" at 1.0.");
   }
   if (!plan.has_guardrails()) {
-    return PlanError("guardrails", "the plan has none",
-                     "a plan carries the SPEC §3 guardrails", "",
-                     "Set guardrails to DefaultGuardrails() (PlanFromJson fills "
-                     "them in when the JSON leaves them out).");
+    return PlanError(
+        "guardrails", "the plan has none",
+        "a plan carries the SPEC §3 guardrails", "",
+        "Set guardrails to DefaultGuardrails() (PlanFromJson fills "
+        "them in when the JSON leaves them out).");
   }
   return ValidateGuardrails(plan.guardrails());
 }
 
-absl::StatusOr<std::string> PlanToJson(const v1::Plan& plan, JsonFormat format) {
+absl::StatusOr<std::string> PlanToJson(const v1::Plan& plan,
+                                       JsonFormat format) {
   return ToJson(plan, format, "PLAN_JSON_INVALID", "plan");
 }
 

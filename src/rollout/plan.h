@@ -35,9 +35,10 @@ inline constexpr char kPlatformLeadRole[] = "platform-lead";
 //
 //   stage     weight  observation            enters after
 //   shadow    0 %     24 h, mirrored          model validation (gate)
-//   canary-1  1 %     30 min                  change ticket (gate, if available)
-//   canary-2  10 %    2 h                     data-science-lead approval
-//   ab        50 %    significance after      statistical validation (gate)
+//   canary-1  1 %     30 min                  change ticket (gate, if
+//   available) canary-2  10 %    2 h                     data-science-lead
+//   approval ab        50 %    significance after      statistical validation
+//   (gate)
 //                     >= 10,000 predictions,
 //                     at most 7 days
 //   full      100 %   none (see below)        platform-lead approval
@@ -87,8 +88,9 @@ void FillPlanDefaults(v1::Plan* plan);
 //   - guardrails present and sane: 0 < max_error_rate < 1, windows >= 1,
 //     window_seconds >= 1, p99 ratio > 1, 0 < accuracy drop < 1, drift
 //     sigma > 0, every minimum sample count >= 1.
-absl::Status ValidatePlan(const v1::Plan& plan,
-                          double max_first_serving_weight = kMaxFirstServingWeight);
+absl::Status ValidatePlan(
+    const v1::Plan& plan,
+    double max_first_serving_weight = kMaxFirstServingWeight);
 
 // The index of the first stage with candidate_weight > 0, or -1 if none.
 int FirstServingStage(const v1::Plan& plan);
@@ -111,8 +113,8 @@ absl::StatusOr<v1::Plan> PlanFromJson(std::string_view json);
 
 // The same for a rollout state; reason ROLLOUT_STATE_JSON_INVALID. Times
 // print as RFC 3339 in UTC.
-absl::StatusOr<std::string> StateToJson(const v1::RolloutState& state,
-                                        JsonFormat format = JsonFormat::kCompact);
+absl::StatusOr<std::string> StateToJson(
+    const v1::RolloutState& state, JsonFormat format = JsonFormat::kCompact);
 absl::StatusOr<v1::RolloutState> StateFromJson(std::string_view json);
 
 // absl::Time <-> google.protobuf.Timestamp, exact to the nanosecond.

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <string>
+#include <type_traits>
 #include <utility>
+#include <variant>
 
 #include "absl/strings/str_format.h"
 #include "slipway/status.h"
@@ -158,7 +160,8 @@ std::string RollbackTarget(const v1::RolloutState& s) {
 
 // Traffic back to the rollback plan (SPEC §4), the candidate's hold lifted.
 StepResult EndWithRollbackWeights(const Ctx& c, Phase phase,
-                                  v1::Alert::Severity severity, std::string why) {
+                                  v1::Alert::Severity severity,
+                                  std::string why) {
   const v1::SetWeights w = RollbackWeights(c.state);
   StepResult r = Move(c, phase, c.state.stage_index(), why,
                       {SetWeightsAction(w), AlertAction(severity, why),
@@ -183,13 +186,13 @@ StepResult EnterStage(const Ctx& c, int index, std::string why,
 StepResult AwaitApproval(const Ctx& c, int index, std::string why,
                          std::vector<v1::Action> before = {}) {
   const v1::Stage& stage = c.plan.stages(index);
-  before.push_back(AlertAction(
-      v1::Alert::INFO,
-      Cat("rollout ", c.state.id(), " of ", c.state.model(), " ",
-          c.state.candidate_version(), " on ", c.state.endpoint(),
-          " awaits approval by role ", stage.approval_role(),
-          " to enter stage ", stage.name(), " (", Percent(stage.candidate_weight()),
-          ")")));
+  before.push_back(
+      AlertAction(v1::Alert::INFO,
+                  Cat("rollout ", c.state.id(), " of ", c.state.model(), " ",
+                      c.state.candidate_version(), " on ", c.state.endpoint(),
+                      " awaits approval by role ", stage.approval_role(),
+                      " to enter stage ", stage.name(), " (",
+                      Percent(stage.candidate_weight()), ")")));
   return Move(c, v1::RolloutState::AWAITING_APPROVAL, index, std::move(why),
               std::move(before));
 }
@@ -200,17 +203,18 @@ StepResult AwaitApproval(const Ctx& c, int index, std::string why,
 StepResult Advance(const Ctx& c, const StageVerdicts& v, std::string because) {
   const int i = c.state.stage_index();
   if (i + 1 >= c.plan.stages_size()) {
-    std::string why = Cat(because, "; the last stage (", StageName(c, i),
-                          ") is done: rollout completed, ", c.state.model(), " ",
-                          c.state.candidate_version(), " serves ",
-                          c.state.endpoint());
+    std::string why =
+        Cat(because, "; the last stage (", StageName(c, i),
+            ") is done: rollout completed, ", c.state.model(), " ",
+            c.state.candidate_version(), " serves ", c.state.endpoint());
     return Move(c, v1::RolloutState::COMPLETED, i, std::move(why),
                 {RecordDeploymentAction(c.state), ReleaseAction(c.state)});
   }
   const v1::Stage& next = c.plan.stages(i + 1);
   if (next.gate() == v1::Stage::GATE_STATISTICAL_VALIDATION) {
     std::vector<std::string> missing;
-    if (v.error_rate != GuardrailVerdict::kHealthy) missing.push_back("error rate");
+    if (v.error_rate != GuardrailVerdict::kHealthy)
+      missing.push_back("error rate");
     if (v.latency != GuardrailVerdict::kHealthy) missing.push_back("latency");
     if (v.accuracy != GuardrailVerdict::kHealthy) missing.push_back("accuracy");
     if (!missing.empty()) {
@@ -252,7 +256,8 @@ std::string FailingGuardrails(const StageVerdicts& v) {
 
 // SPEC §3's automatic rules. Returns a result when a guardrail or drift
 // decides the step, nullopt when the tick goes on to the stage's own logic.
-std::optional<StepResult> CheckGuardrails(const Ctx& c, const StageVerdicts& v) {
+std::optional<StepResult> CheckGuardrails(const Ctx& c,
+                                          const StageVerdicts& v) {
   const std::string where =
       c.state.phase() == v1::RolloutState::AWAITING_APPROVAL
           ? Cat("while awaiting approval for stage ",
@@ -263,9 +268,9 @@ std::optional<StepResult> CheckGuardrails(const Ctx& c, const StageVerdicts& v) 
     return EndWithRollbackWeights(
         c, v1::RolloutState::ROLLED_BACK, v1::Alert::CRITICAL,
         Cat("automatic rollback of ", c.state.model(), " ",
-            c.state.candidate_version(), " on ", c.state.endpoint(), ": ", failing,
-            " guardrail failed ", where, " (SPEC §3); traffic back to ",
-            RollbackTarget(c.state)));
+            c.state.candidate_version(), " on ", c.state.endpoint(), ": ",
+            failing, " guardrail failed ", where,
+            " (SPEC §3); traffic back to ", RollbackTarget(c.state)));
   }
   if (v.drift == DriftVerdict::kDrift) {
     // SPEC §3: drift halts (holds its weight) and raises an alert.
@@ -290,7 +295,8 @@ StepResult OnStart(const Ctx& c) {
   const Start& in = std::get<Start>(c.input);
   if (!in.gates_checked) {
     return Refuse(c, absl::StatusCode::kFailedPrecondition, "GATES_NOT_CHECKED",
-                  Cat("rollout ", c.state.id(), " cannot start: the SPEC §2 "
+                  Cat("rollout ", c.state.id(),
+                      " cannot start: the SPEC §2 "
                       "gates were not checked"),
                   "SPEC §2: all gates are checked before a production rollout "
                   "may start",
@@ -301,7 +307,8 @@ StepResult OnStart(const Ctx& c) {
   if (!c.state.has_rollback_plan()) {
     return Refuse(c, absl::StatusCode::kFailedPrecondition,
                   "ROLLBACK_PLAN_MISSING",
-                  Cat("rollout ", c.state.id(), " cannot start: no rollback "
+                  Cat("rollout ", c.state.id(),
+                      " cannot start: no rollback "
                       "plan is recorded"),
                   "SPEC §4: a rollback plan is recorded before a deployment "
                   "starts",
@@ -337,11 +344,12 @@ StepResult OnStart(const Ctx& c) {
     ApplyWeights(&r.next, w);
     *r.next.mutable_stage_entered_at() = ToProtoTime(c.now);
   } else {
-    r = EnterStage(c, 0,
-                   Cat("rollout started: stage ", first.name(), " at ",
-                       first.shadow() ? std::string("0% (shadow: mirrored, not served)")
-                                      : Percent(first.candidate_weight())),
-                   std::move(hold));
+    r = EnterStage(
+        c, 0,
+        Cat("rollout started: stage ", first.name(), " at ",
+            first.shadow() ? std::string("0% (shadow: mirrored, not served)")
+                           : Percent(first.candidate_weight())),
+        std::move(hold));
   }
   *r.next.mutable_started_at() = ToProtoTime(c.now);
   r.next.clear_gate_notes();
@@ -352,7 +360,8 @@ StepResult OnStart(const Ctx& c) {
 // The A/B decision of stage i (SPEC §3). Returns a result when the verdict
 // ends or holds the stage, nullopt when the stage may be left.
 std::optional<StepResult> AbDecision(const Ctx& c, const v1::Stage& stage,
-                                     const StageVerdicts& v, absl::Duration elapsed,
+                                     const StageVerdicts& v,
+                                     absl::Duration elapsed,
                                      std::string* because) {
   const v1::AbSettings& ab = stage.ab();
   const bool enough = v.predictions >= ab.min_predictions();
@@ -383,11 +392,13 @@ std::optional<StepResult> AbDecision(const Ctx& c, const v1::Stage& stage,
   if (expired) {
     *because = Cat("A/B stage ", stage.name(),
                    ": the maximum duration passed without the candidate being "
-                   "significantly worse (", progress, ")");
+                   "significantly worse (",
+                   progress, ")");
     return std::nullopt;
   }
-  return Stay(c, Cat("A/B stage ", stage.name(), ": no significant difference yet (",
-                     progress, "); observing until significant or the maximum "
+  return Stay(c, Cat("A/B stage ", stage.name(),
+                     ": no significant difference yet (", progress,
+                     "); observing until significant or the maximum "
                      "duration"));
 }
 
@@ -397,20 +408,22 @@ StepResult OnTick(const Ctx& c) {
   const int i = c.state.stage_index();
   if (c.state.phase() == v1::RolloutState::AWAITING_APPROVAL) {
     const v1::Stage& awaited = c.plan.stages(i);
-    return Stay(c, Cat("awaiting approval by role ", awaited.approval_role(),
-                       " to enter stage ", awaited.name(),
-                       "; guardrails healthy"));
+    return Stay(
+        c, Cat("awaiting approval by role ", awaited.approval_role(),
+               " to enter stage ", awaited.name(), "; guardrails healthy"));
   }
   const v1::Stage& stage = c.plan.stages(i);
   absl::Duration elapsed = c.now - FromProtoTime(c.state.stage_entered_at());
   if (elapsed < absl::ZeroDuration()) elapsed = absl::ZeroDuration();
   std::string because;
   if (stage.ab().decide_by_significance()) {
-    if (std::optional<StepResult> r = AbDecision(c, stage, v, elapsed, &because)) {
+    if (std::optional<StepResult> r =
+            AbDecision(c, stage, v, elapsed, &because)) {
       return *std::move(r);
     }
   }
-  const absl::Duration min_time = absl::Seconds(stage.min_observation_seconds());
+  const absl::Duration min_time =
+      absl::Seconds(stage.min_observation_seconds());
   if (elapsed < min_time || v.samples < stage.min_samples()) {
     return Stay(c, Cat("observing stage ", stage.name(), ": ",
                        absl::FormatDuration(elapsed), " of ",
@@ -431,12 +444,13 @@ StepResult OnTickHalted(const Ctx& c) {
   if (c.state.halt_cause() == v1::RolloutState::HALT_CAUSE_EMERGENCY_STOP) {
     // SPEC §5: no production traffic change while the stop is set, not even
     // a rollback; a person clears the stop and decides.
-    return Stay(c, failing.empty()
-                       ? std::string("halted by the emergency stop; weights held "
-                                     "until a person resumes or rolls back")
-                       : Cat("halted by the emergency stop: ", failing,
-                             " guardrail failing, but no traffic change is made "
-                             "while the stop holds; clear the stop and Rollback"));
+    return Stay(c,
+                failing.empty()
+                    ? std::string("halted by the emergency stop; weights held "
+                                  "until a person resumes or rolls back")
+                    : Cat("halted by the emergency stop: ", failing,
+                          " guardrail failing, but no traffic change is made "
+                          "while the stop holds; clear the stop and Rollback"));
   }
   if (!failing.empty()) {
     return EndWithRollbackWeights(
@@ -457,16 +471,17 @@ StepResult OnApprove(const Ctx& c) {
   const int i = c.state.stage_index();
   const v1::Stage& stage = c.plan.stages(i);
   if (in.stage != stage.name()) {
-    return Refuse(c, absl::StatusCode::kFailedPrecondition, "APPROVAL_NOT_EXPECTED",
-                  Cat("rollout ", c.state.id(), " awaits approval for stage ",
-                      QuoteForMessage(stage.name()), ", not ",
-                      QuoteForMessage(in.stage)),
-                  "an approval enters the stage the rollout awaits",
-                  in.stage, Cat("Approve stage ", QuoteForMessage(stage.name()),
-                                " (role ", stage.approval_role(), ")."));
+    return Refuse(
+        c, absl::StatusCode::kFailedPrecondition, "APPROVAL_NOT_EXPECTED",
+        Cat("rollout ", c.state.id(), " awaits approval for stage ",
+            QuoteForMessage(stage.name()), ", not ", QuoteForMessage(in.stage)),
+        "an approval enters the stage the rollout awaits", in.stage,
+        Cat("Approve stage ", QuoteForMessage(stage.name()), " (role ",
+            stage.approval_role(), ")."));
   }
   if (in.actor.empty()) {
-    return Refuse(c, absl::StatusCode::kInvalidArgument, "APPROVAL_ACTOR_MISSING",
+    return Refuse(c, absl::StatusCode::kInvalidArgument,
+                  "APPROVAL_ACTOR_MISSING",
                   Cat("the approval of stage ", QuoteForMessage(stage.name()),
                       " names no actor"),
                   "an approval names who gave it (it is audited)", "",
@@ -479,16 +494,16 @@ StepResult OnApprove(const Ctx& c) {
                       QuoteForMessage(in.actor), " has ",
                       in.role.empty() ? std::string("no role")
                                       : Cat("role ", QuoteForMessage(in.role))),
-                  Cat("plan: stage ", stage.name(), " is entered on approval by ",
-                      stage.approval_role()),
+                  Cat("plan: stage ", stage.name(),
+                      " is entered on approval by ", stage.approval_role()),
                   in.role,
                   Cat("Have someone with role ", stage.approval_role(),
                       " approve (role=..., or SLIPWAY_ROLE)."));
   }
-  StepResult r = EnterStage(c, i,
-                            Cat("approved by ", in.actor, " (", in.role,
-                                "): entering stage ", stage.name(), " at ",
-                                Percent(stage.candidate_weight())));
+  StepResult r = EnterStage(
+      c, i,
+      Cat("approved by ", in.actor, " (", in.role, "): entering stage ",
+          stage.name(), " at ", Percent(stage.candidate_weight())));
   v1::Approval* a = r.next.add_approvals();
   a->set_stage(stage.name());
   a->set_actor(in.actor);
@@ -501,7 +516,8 @@ StepResult OnRollback(const Ctx& c) {
   const Rollback& in = std::get<Rollback>(c.input);
   return EndWithRollbackWeights(
       c, v1::RolloutState::ROLLED_BACK, v1::Alert::WARNING,
-      Cat("rolled back by ", in.actor.empty() ? std::string("a person") : in.actor,
+      Cat("rolled back by ",
+          in.actor.empty() ? std::string("a person") : in.actor,
           in.reason.empty() ? std::string() : Cat(": ", in.reason), " (stage ",
           StageName(c, c.state.stage_index()), "); traffic back to ",
           RollbackTarget(c.state)));
@@ -527,9 +543,12 @@ StepResult OnResume(const Ctx& c) {
   const Phase back = c.state.halted_from();
   if (back != v1::RolloutState::IN_STAGE &&
       back != v1::RolloutState::AWAITING_APPROVAL) {
-    return Refuse(c, absl::StatusCode::kFailedPrecondition, "ROLLOUT_STATE_INVALID",
-                  Cat("rollout ", c.state.id(), " is HALTED but records no phase "
-                      "to resume (halted_from ", PhaseName(back), ")"),
+    return Refuse(c, absl::StatusCode::kFailedPrecondition,
+                  "ROLLOUT_STATE_INVALID",
+                  Cat("rollout ", c.state.id(),
+                      " is HALTED but records no phase "
+                      "to resume (halted_from ",
+                      PhaseName(back), ")"),
                   "a halted rollout records the phase it was halted from",
                   PhaseName(back), "Rollback or Abort it.");
   }
@@ -537,11 +556,12 @@ StepResult OnResume(const Ctx& c) {
       c.state.halt_cause() == v1::RolloutState::HALT_CAUSE_EMERGENCY_STOP
           ? "the emergency stop"
           : "data drift";
-  return Move(c, back, c.state.stage_index(),
-              Cat("resumed by ", in.actor.empty() ? std::string("a person") : in.actor,
-                  " after ", cause, ": back to ", PhaseName(back), " (stage ",
-                  StageName(c, c.state.stage_index()), ")"),
-              {});
+  return Move(
+      c, back, c.state.stage_index(),
+      Cat("resumed by ", in.actor.empty() ? std::string("a person") : in.actor,
+          " after ", cause, ": back to ", PhaseName(back), " (stage ",
+          StageName(c, c.state.stage_index()), ")"),
+      {});
 }
 
 StepResult OnEmergencyStop(const Ctx& c) {
@@ -549,12 +569,12 @@ StepResult OnEmergencyStop(const Ctx& c) {
       c.state.halt_cause() == v1::RolloutState::HALT_CAUSE_EMERGENCY_STOP) {
     return Stay(c, "already halted by the emergency stop");
   }
-  std::string why =
-      Cat("emergency stop: rollout of ", c.state.model(), " ",
-          c.state.candidate_version(), " on ", c.state.endpoint(),
-          " halted with weights held (stable ", Percent(c.state.stable_weight()),
-          ", candidate ", Percent(c.state.candidate_weight()),
-          "); SPEC §5: no traffic change while the stop is set");
+  std::string why = Cat("emergency stop: rollout of ", c.state.model(), " ",
+                        c.state.candidate_version(), " on ", c.state.endpoint(),
+                        " halted with weights held (stable ",
+                        Percent(c.state.stable_weight()), ", candidate ",
+                        Percent(c.state.candidate_weight()),
+                        "); SPEC §5: no traffic change while the stop is set");
   StepResult r = Move(c, v1::RolloutState::HALTED, c.state.stage_index(), why,
                       {AlertAction(v1::Alert::CRITICAL, why)});
   r.next.set_halt_cause(v1::RolloutState::HALT_CAUSE_EMERGENCY_STOP);
@@ -565,25 +585,25 @@ StepResult OnEmergencyStop(const Ctx& c) {
 }
 
 StepResult Ended(const Ctx& c) {
-  return Refuse(c, absl::StatusCode::kFailedPrecondition, "ROLLOUT_ENDED",
-                Cat("rollout ", c.state.id(), " has ended (",
-                    PhaseName(c.state.phase()), "); it accepts no ",
-                    InputKindName(KindOf(c.input))),
-                "COMPLETED, ROLLED_BACK and ABORTED are final",
-                PhaseName(c.state.phase()),
-                "Start a new rollout to deploy again.");
+  return Refuse(
+      c, absl::StatusCode::kFailedPrecondition, "ROLLOUT_ENDED",
+      Cat("rollout ", c.state.id(), " has ended (", PhaseName(c.state.phase()),
+          "); it accepts no ", InputKindName(KindOf(c.input))),
+      "COMPLETED, ROLLED_BACK and ABORTED are final",
+      PhaseName(c.state.phase()), "Start a new rollout to deploy again.");
 }
 
 StepResult NotExpected(const Ctx& c) {
   const Approve& in = std::get<Approve>(c.input);
-  return Refuse(c, absl::StatusCode::kFailedPrecondition, "APPROVAL_NOT_EXPECTED",
-                Cat("rollout ", c.state.id(), " is ", PhaseName(c.state.phase()),
-                    " and awaits no approval (approval for ",
-                    QuoteForMessage(in.stage), " refused)"),
-                "approvals are accepted only in AWAITING_APPROVAL, for the "
-                "awaited stage",
-                in.stage,
-                "Approve when the rollout asks for it (phase AWAITING_APPROVAL).");
+  return Refuse(
+      c, absl::StatusCode::kFailedPrecondition, "APPROVAL_NOT_EXPECTED",
+      Cat("rollout ", c.state.id(), " is ", PhaseName(c.state.phase()),
+          " and awaits no approval (approval for ", QuoteForMessage(in.stage),
+          " refused)"),
+      "approvals are accepted only in AWAITING_APPROVAL, for the "
+      "awaited stage",
+      in.stage,
+      "Approve when the rollout asks for it (phase AWAITING_APPROVAL).");
 }
 
 StepResult Invalid(const Ctx& c) {
@@ -603,18 +623,19 @@ StepResult Invalid(const Ctx& c) {
       fix = "Resume only a HALTED rollout.";
       break;
     case v1::Transition::INPUT_KIND_EMERGENCY_STOP:
-      fix = "Nothing to halt: it has not started, and Start is refused while "
-            "the stop is set.";
+      fix =
+          "Nothing to halt: it has not started, and Start is refused while "
+          "the stop is set.";
       break;
     default:
       fix = "See docs/rollouts.md for the inputs each phase accepts.";
   }
-  return Refuse(c, absl::StatusCode::kFailedPrecondition,
-                "ROLLOUT_TRANSITION_INVALID",
-                Cat("rollout ", c.state.id(), " is ", PhaseName(c.state.phase()),
-                    " and cannot take ", InputKindName(kind)),
-                "docs/rollouts.md: the state machine's transition table",
-                Cat(PhaseName(c.state.phase()), " + ", InputKindName(kind)), fix);
+  return Refuse(
+      c, absl::StatusCode::kFailedPrecondition, "ROLLOUT_TRANSITION_INVALID",
+      Cat("rollout ", c.state.id(), " is ", PhaseName(c.state.phase()),
+          " and cannot take ", InputKindName(kind)),
+      "docs/rollouts.md: the state machine's transition table",
+      Cat(PhaseName(c.state.phase()), " + ", InputKindName(kind)), fix);
 }
 
 // --- The transition table ----------------------------------------------------
@@ -626,6 +647,7 @@ constexpr int kKindCount = 7;   // START .. EMERGENCY_STOP
 
 // kTable[phase][kind - 1]: the handler of every (phase, input kind) pair.
 // Columns: Start, Tick, Approve, Rollback, Abort, Resume, EmergencyStop.
+// clang-format off
 constexpr std::array<std::array<Handler, kKindCount>, kPhaseCount> kTable = {{
     /* PENDING */
     {OnStart, Invalid, NotExpected, Invalid, OnAbort, Invalid, Invalid},
@@ -640,11 +662,26 @@ constexpr std::array<std::array<Handler, kKindCount>, kPhaseCount> kTable = {{
     /* ROLLED_BACK */ {Ended, Ended, Ended, Ended, Ended, Ended, Ended},
     /* ABORTED */ {Ended, Ended, Ended, Ended, Ended, Ended, Ended},
 }};
+// clang-format on
 
 }  // namespace
 
+// The variant's alternatives are in InputKind order, starting at 1.
+template <Kind kind, typename T>
+constexpr bool kAlternativeIs =
+    std::is_same_v<std::variant_alternative_t<kind - 1, Input>, T>;
+static_assert(kAlternativeIs<v1::Transition::INPUT_KIND_START, Start>);
+static_assert(kAlternativeIs<v1::Transition::INPUT_KIND_TICK, Tick>);
+static_assert(kAlternativeIs<v1::Transition::INPUT_KIND_APPROVE, Approve>);
+static_assert(kAlternativeIs<v1::Transition::INPUT_KIND_ROLLBACK, Rollback>);
+static_assert(kAlternativeIs<v1::Transition::INPUT_KIND_ABORT, Abort>);
+static_assert(kAlternativeIs<v1::Transition::INPUT_KIND_RESUME, Resume>);
+static_assert(
+    kAlternativeIs<v1::Transition::INPUT_KIND_EMERGENCY_STOP, EmergencyStop>);
+static_assert(std::variant_size_v<Input> == kKindCount);
+static_assert(v1::RolloutState::Phase_ARRAYSIZE == kPhaseCount);
+
 v1::Transition::InputKind KindOf(const Input& input) {
-  // The variant's alternatives are in InputKind order, starting at 1.
   return static_cast<Kind>(input.index() + 1);
 }
 
@@ -658,27 +695,43 @@ v1::SetWeights WeightsOf(const v1::Stage& stage) {
 
 std::string_view PhaseName(v1::RolloutState::Phase phase) {
   switch (phase) {
-    case v1::RolloutState::PENDING: return "PENDING";
-    case v1::RolloutState::IN_STAGE: return "IN_STAGE";
-    case v1::RolloutState::AWAITING_APPROVAL: return "AWAITING_APPROVAL";
-    case v1::RolloutState::HALTED: return "HALTED";
-    case v1::RolloutState::COMPLETED: return "COMPLETED";
-    case v1::RolloutState::ROLLED_BACK: return "ROLLED_BACK";
-    case v1::RolloutState::ABORTED: return "ABORTED";
-    default: return "UNKNOWN_PHASE";
+    case v1::RolloutState::PENDING:
+      return "PENDING";
+    case v1::RolloutState::IN_STAGE:
+      return "IN_STAGE";
+    case v1::RolloutState::AWAITING_APPROVAL:
+      return "AWAITING_APPROVAL";
+    case v1::RolloutState::HALTED:
+      return "HALTED";
+    case v1::RolloutState::COMPLETED:
+      return "COMPLETED";
+    case v1::RolloutState::ROLLED_BACK:
+      return "ROLLED_BACK";
+    case v1::RolloutState::ABORTED:
+      return "ABORTED";
+    default:
+      return "UNKNOWN_PHASE";
   }
 }
 
 std::string_view InputKindName(v1::Transition::InputKind kind) {
   switch (kind) {
-    case v1::Transition::INPUT_KIND_START: return "START";
-    case v1::Transition::INPUT_KIND_TICK: return "TICK";
-    case v1::Transition::INPUT_KIND_APPROVE: return "APPROVE";
-    case v1::Transition::INPUT_KIND_ROLLBACK: return "ROLLBACK";
-    case v1::Transition::INPUT_KIND_ABORT: return "ABORT";
-    case v1::Transition::INPUT_KIND_RESUME: return "RESUME";
-    case v1::Transition::INPUT_KIND_EMERGENCY_STOP: return "EMERGENCY_STOP";
-    default: return "UNKNOWN_INPUT";
+    case v1::Transition::INPUT_KIND_START:
+      return "START";
+    case v1::Transition::INPUT_KIND_TICK:
+      return "TICK";
+    case v1::Transition::INPUT_KIND_APPROVE:
+      return "APPROVE";
+    case v1::Transition::INPUT_KIND_ROLLBACK:
+      return "ROLLBACK";
+    case v1::Transition::INPUT_KIND_ABORT:
+      return "ABORT";
+    case v1::Transition::INPUT_KIND_RESUME:
+      return "RESUME";
+    case v1::Transition::INPUT_KIND_EMERGENCY_STOP:
+      return "EMERGENCY_STOP";
+    default:
+      return "UNKNOWN_INPUT";
   }
 }
 
@@ -687,22 +740,24 @@ StepResult Step(const v1::RolloutState& state, const v1::Plan& plan,
   const Ctx c{state, plan, input, now};
   const int phase = static_cast<int>(state.phase());
   if (phase < 0 || phase >= kPhaseCount) {
-    return Refuse(c, absl::StatusCode::kFailedPrecondition, "ROLLOUT_STATE_INVALID",
-                  Cat("rollout ", state.id(), " has an unknown phase ", phase),
-                  "phase is one of PENDING .. ABORTED", absl::StrFormat("%d", phase),
-                  "Restore the state from its last transition.");
+    return Refuse(
+        c, absl::StatusCode::kFailedPrecondition, "ROLLOUT_STATE_INVALID",
+        Cat("rollout ", state.id(), " has an unknown phase ", phase),
+        "phase is one of PENDING .. ABORTED", absl::StrFormat("%d", phase),
+        "Restore the state from its last transition.");
   }
   const bool active = state.phase() == v1::RolloutState::IN_STAGE ||
                       state.phase() == v1::RolloutState::AWAITING_APPROVAL ||
                       state.phase() == v1::RolloutState::HALTED;
-  if (active && (state.stage_index() < 0 || state.stage_index() >= plan.stages_size())) {
-    return Refuse(c, absl::StatusCode::kFailedPrecondition, "ROLLOUT_STATE_INVALID",
-                  Cat("rollout ", state.id(), " is at stage index ",
-                      state.stage_index(), " but its plan has ",
-                      plan.stages_size(), " stages"),
-                  "an active rollout's stage_index lies inside its plan",
-                  absl::StrFormat("%d", state.stage_index()),
-                  "Step the rollout with the plan it was started with.");
+  if (active &&
+      (state.stage_index() < 0 || state.stage_index() >= plan.stages_size())) {
+    return Refuse(
+        c, absl::StatusCode::kFailedPrecondition, "ROLLOUT_STATE_INVALID",
+        Cat("rollout ", state.id(), " is at stage index ", state.stage_index(),
+            " but its plan has ", plan.stages_size(), " stages"),
+        "an active rollout's stage_index lies inside its plan",
+        absl::StrFormat("%d", state.stage_index()),
+        "Step the rollout with the plan it was started with.");
   }
   const Handler handler = kTable[phase][input.index()];
   return handler(c);

@@ -181,8 +181,8 @@ struct Resume {
 };
 struct EmergencyStop {};
 
-using Input = std::variant<Start, Tick, Approve, Rollback, Abort, Resume,
-                           EmergencyStop>;
+using Input =
+    std::variant<Start, Tick, Approve, Rollback, Abort, Resume, EmergencyStop>;
 
 // The kind of an input, as recorded in a Transition.
 v1::Transition::InputKind KindOf(const Input& input);

@@ -45,7 +45,8 @@ TEST(CapCapacityChangeTest, ReplicaCounts) {
       {7, 7, 7, false},
   };
   for (const Case& c : cases) {
-    absl::StatusOr<CapacityDecision<int64_t>> d = CapCapacityChange(c.current, c.requested);
+    absl::StatusOr<CapacityDecision<int64_t>> d =
+        CapCapacityChange(c.current, c.requested);
     ASSERT_TRUE(d.ok()) << d.status();
     EXPECT_EQ(d->allowed, c.allowed) << c.current << " -> " << c.requested;
     EXPECT_EQ(d->capped, c.capped) << c.current << " -> " << c.requested;
@@ -80,7 +81,8 @@ TEST(CapCapacityChangeTest, InvalidInputs) {
         std::tuple{int64_t{2}, int64_t{3}, 0.0},
         std::tuple{int64_t{2}, int64_t{3}, -0.1},
         std::tuple{int64_t{2}, int64_t{3}, 11.0}}) {
-    absl::StatusOr<CapacityDecision<int64_t>> d = CapCapacityChange(current, requested, max);
+    absl::StatusOr<CapacityDecision<int64_t>> d =
+        CapCapacityChange(current, requested, max);
     EXPECT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_EQ(ReasonOf(d.status()), "CAPACITY_INVALID");
   }
@@ -100,7 +102,8 @@ TEST(CapContinuousCapacityChangeTest, ExactlyTwentyFivePercent) {
   d = CapContinuousCapacityChange(0.0, 1.0);  // no minimum step
   EXPECT_EQ(d->allowed, 0.0);
   EXPECT_TRUE(d->capped);
-  EXPECT_EQ(ReasonOf(CapContinuousCapacityChange(-1, 1).status()), "CAPACITY_INVALID");
+  EXPECT_EQ(ReasonOf(CapContinuousCapacityChange(-1, 1).status()),
+            "CAPACITY_INVALID");
   EXPECT_EQ(ReasonOf(CapContinuousCapacityChange(1, std::nan("")).status()),
             "CAPACITY_INVALID");
 }

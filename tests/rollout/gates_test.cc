@@ -21,7 +21,8 @@ void ExpectGateFails(const GateContext& ctx, const GatePolicy& policy,
   ASSERT_FALSE(r.ok()) << reason;
   EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(ReasonOf(r.status()), reason);
-  EXPECT_THAT(std::string(r.status().message()), HasSubstr(std::string(needle)));
+  EXPECT_THAT(std::string(r.status().message()),
+              HasSubstr(std::string(needle)));
   EXPECT_THAT(std::string(r.status().message()), HasSubstr("gate \""));
   EXPECT_FALSE(GetErrorDetail(r.status())->fix.empty());
 }
@@ -64,18 +65,22 @@ TEST(ChangeTicketGateTest, RequiredMissingMalformedAndOff) {
   GateContext ctx = PassingGateContext();
   EXPECT_TRUE(CheckGates(ctx, required).ok());
   ctx.change_ticket.clear();
-  ExpectGateFails(ctx, required, "GATE_CHANGE_TICKET", "no change ticket was given");
+  ExpectGateFails(ctx, required, "GATE_CHANGE_TICKET",
+                  "no change ticket was given");
 
   // A ticket given must be well formed, optional or not.
-  for (const char* bad : {"MLOPS-24-0456", "mlops-2024-0456", "MLOPS-2024-0456 ",
-                          "MLOPS-2024-04567", "X MLOPS-2024-0456"}) {
+  for (const char* bad :
+       {"MLOPS-24-0456", "mlops-2024-0456", "MLOPS-2024-0456 ",
+        "MLOPS-2024-04567", "X MLOPS-2024-0456"}) {
     GateContext c = PassingGateContext();
     c.change_ticket = bad;
-    ExpectGateFails(c, GatePolicy{}, "GATE_CHANGE_TICKET", "does not match the format");
+    ExpectGateFails(c, GatePolicy{}, "GATE_CHANGE_TICKET",
+                    "does not match the format");
   }
   GateContext long_ticket = PassingGateContext();
   long_ticket.change_ticket = "A" + std::string(300, 'B') + "-2024-0456";
-  ExpectGateFails(long_ticket, GatePolicy{}, "GATE_CHANGE_TICKET", "does not match");
+  ExpectGateFails(long_ticket, GatePolicy{}, "GATE_CHANGE_TICKET",
+                  "does not match");
 
   GatePolicy off;
   off.change_ticket = GateRequirement::kOff;
@@ -110,9 +115,11 @@ TEST(ModelValidationGateTest, PassedInStagingAndApproved) {
   ctx.staging_validation_passed.reset();
   ExpectGateFails(ctx, {}, "GATE_MODEL_VALIDATION", "no validation in staging");
   ctx.staging_validation_passed = false;
-  ExpectGateFails(ctx, {}, "GATE_MODEL_VALIDATION", "validation in staging failed");
-  for (ApprovalStatus a : {ApprovalStatus::kNone, ApprovalStatus::kPendingApproval,
-                           ApprovalStatus::kRejected}) {
+  ExpectGateFails(ctx, {}, "GATE_MODEL_VALIDATION",
+                  "validation in staging failed");
+  for (ApprovalStatus a :
+       {ApprovalStatus::kNone, ApprovalStatus::kPendingApproval,
+        ApprovalStatus::kRejected}) {
     GateContext c = PassingGateContext();
     c.approval = a;
     ExpectGateFails(c, {}, "GATE_MODEL_VALIDATION",
@@ -123,7 +130,8 @@ TEST(ModelValidationGateTest, PassedInStagingAndApproved) {
 TEST(ShadowFirstGateTest, TwentyFourHoursOfShadowOrAbBeforeFullTraffic) {
   GateContext ctx = PassingGateContext();
   ctx.plan.mutable_stages(0)->set_min_observation_seconds(23 * 3600);
-  ExpectGateFails(ctx, {}, "GATE_SHADOW_FIRST", "23 h of shadow or A/B observation");
+  ExpectGateFails(ctx, {}, "GATE_SHADOW_FIRST",
+                  "23 h of shadow or A/B observation");
   // Hours the version already ran as shadow elsewhere count.
   ctx.observed_shadow_or_ab_hours = 1;
   EXPECT_TRUE(CheckGates(ctx, {}).ok());
@@ -148,7 +156,8 @@ TEST(CanaryGateTest, FirstServingStageAtMostTenPercent) {
   // reported is shadow-first, and canary is listed with it.
   absl::StatusOr<GateReport> r = CheckGates(none, {});
   EXPECT_EQ(ReasonOf(r.status()), "GATE_SHADOW_FIRST");
-  EXPECT_THAT(std::string(r.status().message()), HasSubstr("canary enforcement"));
+  EXPECT_THAT(std::string(r.status().message()),
+              HasSubstr("canary enforcement"));
 }
 
 TEST(MonitoringGateTest, ThreeRulesForAccuracyLatencyAndDrift) {
@@ -160,10 +169,12 @@ TEST(MonitoringGateTest, ThreeRulesForAccuracyLatencyAndDrift) {
   ctx.alert_rules.push_back({"ks", AlertKind::kDrift});
   EXPECT_TRUE(CheckGates(ctx, {}).ok());
   ctx.alert_rules.clear();
-  ExpectGateFails(ctx, {}, "GATE_MONITORING", "none for accuracy, latency, drift");
+  ExpectGateFails(ctx, {}, "GATE_MONITORING",
+                  "none for accuracy, latency, drift");
   GatePolicy four;
   four.min_alert_rules = 4;
-  ExpectGateFails(PassingGateContext(), four, "GATE_MONITORING", "3 alert rules");
+  ExpectGateFails(PassingGateContext(), four, "GATE_MONITORING",
+                  "3 alert rules");
 }
 
 TEST(DataQualityGateTest, LastRunPassedAndNoDriftAlert) {
@@ -172,7 +183,8 @@ TEST(DataQualityGateTest, LastRunPassedAndNoDriftAlert) {
   ExpectGateFails(ctx, {}, "GATE_DATA_QUALITY", "no pipeline run");
   ctx = PassingGateContext();
   ctx.last_pipeline_run->schema_passed = false;
-  ExpectGateFails(ctx, {}, "GATE_DATA_QUALITY", "the schema check of the last run");
+  ExpectGateFails(ctx, {}, "GATE_DATA_QUALITY",
+                  "the schema check of the last run");
   ctx = PassingGateContext();
   ctx.last_pipeline_run->distribution_passed = false;
   ExpectGateFails(ctx, {}, "GATE_DATA_QUALITY", "distribution check");
@@ -204,11 +216,13 @@ TEST(GatesTest, EveryFailingGateIsListed) {
   ctx.drift_alert_active = true;
   absl::StatusOr<GateReport> r = CheckGates(ctx, {});
   EXPECT_EQ(ReasonOf(r.status()), "GATE_MODEL_VALIDATION");
-  EXPECT_THAT(std::string(r.status().message()),
-              HasSubstr("Other gates failing too: monitoring active, data quality."));
+  EXPECT_THAT(
+      std::string(r.status().message()),
+      HasSubstr("Other gates failing too: monitoring active, data quality."));
   GateReport all = EvaluateGates(ctx, {});
   int failed = 0;
-  for (const GateResult& g : all.results) failed += g.outcome == GateOutcome::kFailed;
+  for (const GateResult& g : all.results)
+    failed += g.outcome == GateOutcome::kFailed;
   EXPECT_EQ(failed, 3);
 }
 
@@ -222,7 +236,8 @@ TEST(GatesTest, OutsideProductionFailuresWarnWithNotes) {
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_EQ(r->notes.size(), 2u);
   EXPECT_THAT(r->notes[0], HasSubstr("gate \"model validation\" not enforced"));
-  EXPECT_THAT(r->notes[1], HasSubstr("gate \"monitoring active\" not enforced"));
+  EXPECT_THAT(r->notes[1],
+              HasSubstr("gate \"monitoring active\" not enforced"));
   EXPECT_EQ(r->results[1].outcome, GateOutcome::kNotEnforced);
   EXPECT_EQ(ReasonOf(r->results[1].status), "GATE_MODEL_VALIDATION");
 }

@@ -30,10 +30,12 @@ TEST(DefaultPlanTest, MatchesSpec3TableFieldByField) {
     v1::Stage::Gate gate;
     bool ab;
   } rows[] = {
-      {"shadow", 0.0, true, 24 * 3600, "", v1::Stage::GATE_MODEL_VALIDATION, false},
-      {"canary-1", 0.01, false, 30 * 60, "", v1::Stage::GATE_CHANGE_TICKET, false},
-      {"canary-2", 0.10, false, 2 * 3600, "data-science-lead", v1::Stage::GATE_NONE,
+      {"shadow", 0.0, true, 24 * 3600, "", v1::Stage::GATE_MODEL_VALIDATION,
        false},
+      {"canary-1", 0.01, false, 30 * 60, "", v1::Stage::GATE_CHANGE_TICKET,
+       false},
+      {"canary-2", 0.10, false, 2 * 3600, "data-science-lead",
+       v1::Stage::GATE_NONE, false},
       {"ab", 0.50, false, 0, "", v1::Stage::GATE_STATISTICAL_VALIDATION, true},
       {"full", 1.0, false, 0, "platform-lead", v1::Stage::GATE_NONE, false},
   };
@@ -119,7 +121,8 @@ TEST(ValidatePlanTest, WeightsNeverDecrease) {
 }
 
 TEST(ValidatePlanTest, LastStageIsFullTraffic) {
-  ExpectPlanInvalid(TwoStages(0.01, 0.9), "the last stage routes 90%, not 100%");
+  ExpectPlanInvalid(TwoStages(0.01, 0.9),
+                    "the last stage routes 90%, not 100%");
 }
 
 TEST(ValidatePlanTest, StructuralRules) {
@@ -129,8 +132,8 @@ TEST(ValidatePlanTest, StructuralRules) {
   dup.mutable_stages(1)->set_name("canary");
   ExpectPlanInvalid(dup, "used by an earlier stage");
 
-  for (const char* bad : {"", "a", "Canary", "canary 1", "-canary", "canary-",
-                          "caná"}) {
+  for (const char* bad :
+       {"", "a", "Canary", "canary 1", "-canary", "canary-", "caná"}) {
     v1::Plan p = TwoStages(0.01);
     p.mutable_stages(0)->set_name(bad);
     ExpectPlanInvalid(p, "the stage name is not valid");
@@ -181,14 +184,19 @@ TEST(ValidatePlanTest, GuardrailsMustBeSane) {
     void (*mutate)(v1::Guardrails*);
     const char* needle;
   } cases[] = {
-      {[](v1::Guardrails* g) { g->set_max_error_rate(0); }, "max_error_rate is 0"},
-      {[](v1::Guardrails* g) { g->set_max_error_rate(1.5); }, "max_error_rate is 1.5"},
-      {[](v1::Guardrails* g) { g->set_error_rate_windows(0); }, "error_rate_windows"},
+      {[](v1::Guardrails* g) { g->set_max_error_rate(0); },
+       "max_error_rate is 0"},
+      {[](v1::Guardrails* g) { g->set_max_error_rate(1.5); },
+       "max_error_rate is 1.5"},
+      {[](v1::Guardrails* g) { g->set_error_rate_windows(0); },
+       "error_rate_windows"},
       {[](v1::Guardrails* g) { g->set_window_seconds(-60); }, "window_seconds"},
       {[](v1::Guardrails* g) { g->set_max_p99_latency_ratio(0.9); },
        "max_p99_latency_ratio is 0.9"},
-      {[](v1::Guardrails* g) { g->set_max_accuracy_drop(2); }, "max_accuracy_drop"},
-      {[](v1::Guardrails* g) { g->set_max_drift_sigma(-3); }, "max_drift_sigma"},
+      {[](v1::Guardrails* g) { g->set_max_accuracy_drop(2); },
+       "max_accuracy_drop"},
+      {[](v1::Guardrails* g) { g->set_max_drift_sigma(-3); },
+       "max_drift_sigma"},
       {[](v1::Guardrails* g) { g->set_min_requests_per_window(0); },
        "min_requests_per_window"},
       {[](v1::Guardrails* g) { g->set_min_latency_samples(0); },
@@ -236,7 +244,7 @@ TEST(PlanJsonTest, AHandWrittenPlanGetsDefaultGuardrails) {
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_TRUE(ValidatePlan(*plan).ok()) << ValidatePlan(*plan);
   EXPECT_EQ(plan->stages(0).candidate_weight(), 0.05);
-  EXPECT_EQ(plan->guardrails().max_error_rate(), 0.01);  // kept
+  EXPECT_EQ(plan->guardrails().max_error_rate(), 0.01);   // kept
   EXPECT_EQ(plan->guardrails().error_rate_windows(), 5);  // filled
   EXPECT_EQ(plan->guardrails().min_labelled_predictions(), 500);
   EXPECT_EQ(plan->stages(1).ab().min_predictions(), 10'000);
@@ -245,9 +253,9 @@ TEST(PlanJsonTest, AHandWrittenPlanGetsDefaultGuardrails) {
 }
 
 TEST(PlanJsonTest, ParserErrorsAreInvalidArgumentWithTheParsersMessage) {
-  for (const char* bad : {"", "{", "[]", R"({"stages": 3})",
-                          R"({"stagez": []})",
-                          R"({"stages": [{"gate": "GATE_MAGIC"}]})"}) {
+  for (const char* bad :
+       {"", "{", "[]", R"({"stages": 3})", R"({"stagez": []})",
+        R"({"stages": [{"gate": "GATE_MAGIC"}]})"}) {
     absl::StatusOr<v1::Plan> plan = PlanFromJson(bad);
     ASSERT_FALSE(plan.ok()) << bad;
     EXPECT_EQ(plan.status().code(), absl::StatusCode::kInvalidArgument);
@@ -283,13 +291,15 @@ TEST(StateJsonTest, RoundTripOfAStateWithEveryFieldSet) {
   absl::StatusOr<std::string> json = StateToJson(s);
   ASSERT_TRUE(json.ok()) << json.status();
   EXPECT_THAT(*json, HasSubstr("\"phase\":\"HALTED\""));
-  EXPECT_THAT(*json, HasSubstr("\"stage_entered_at\":\"2026-01-01T00:00:01.500Z\""));
+  EXPECT_THAT(*json,
+              HasSubstr("\"stage_entered_at\":\"2026-01-01T00:00:01.500Z\""));
   EXPECT_THAT(*json, HasSubstr("\"halt_cause\":\"HALT_CAUSE_DRIFT\""));
   absl::StatusOr<v1::RolloutState> back = StateFromJson(*json);
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_TRUE(MessageDifferencer::Equals(s, *back)) << *json;
 
-  absl::StatusOr<v1::RolloutState> bad = StateFromJson(R"({"phase": "SLEEPING"})");
+  absl::StatusOr<v1::RolloutState> bad =
+      StateFromJson(R"({"phase": "SLEEPING"})");
   EXPECT_EQ(ReasonOf(bad.status()), "ROLLOUT_STATE_JSON_INVALID");
 }
 

@@ -21,7 +21,8 @@ inline absl::Time T0() { return absl::FromUnixSeconds(1767225600); }
 
 inline std::string ReasonOf(const absl::Status& s) {
   std::optional<ErrorDetail> d = GetErrorDetail(s);
-  return d ? d->reason : std::string("(no detail: ") + std::string(s.message()) + ")";
+  return d ? d->reason
+           : std::string("(no detail: ") + std::string(s.message()) + ")";
 }
 
 // A PENDING rollout of fraud 2.0.0 (stable 1.0.0) on endpoint "fraud-api",
@@ -47,15 +48,17 @@ inline v1::RolloutState NewState() {
 // A state in `phase` at stage `stage` of `plan`, entered at `entered`, with
 // the weights that phase has (the stage's own in IN_STAGE and HALTED, the
 // previous stage's in AWAITING_APPROVAL).
-inline v1::RolloutState StateAt(const v1::Plan& plan, v1::RolloutState::Phase phase,
-                                int stage, absl::Time entered = T0()) {
+inline v1::RolloutState StateAt(const v1::Plan& plan,
+                                v1::RolloutState::Phase phase, int stage,
+                                absl::Time entered = T0()) {
   v1::RolloutState s = NewState();
   s.set_phase(phase);
   s.set_stage_index(stage);
   *s.mutable_stage_entered_at() = internal_rollout::ToProtoTime(entered);
   *s.mutable_started_at() = internal_rollout::ToProtoTime(entered);
   s.set_transition_count(3);
-  int in_force = phase == v1::RolloutState::AWAITING_APPROVAL ? stage - 1 : stage;
+  int in_force =
+      phase == v1::RolloutState::AWAITING_APPROVAL ? stage - 1 : stage;
   if (in_force >= 0 && in_force < plan.stages_size()) {
     v1::SetWeights w = internal_rollout::WeightsOf(plan.stages(in_force));
     s.set_stable_weight(w.stable());
@@ -86,12 +89,24 @@ inline std::string ActionKinds(const std::vector<v1::Action>& actions) {
   for (const v1::Action& a : actions) {
     if (!out.empty()) out += ",";
     switch (a.kind_case()) {
-      case v1::Action::kSetWeights: out += "SET_WEIGHTS"; break;
-      case v1::Action::kAlert: out += "ALERT"; break;
-      case v1::Action::kRecordDeployment: out += "RECORD_DEPLOYMENT"; break;
-      case v1::Action::kHoldVersion: out += "HOLD_VERSION"; break;
-      case v1::Action::kReleaseHold: out += "RELEASE_HOLD"; break;
-      default: out += "?"; break;
+      case v1::Action::kSetWeights:
+        out += "SET_WEIGHTS";
+        break;
+      case v1::Action::kAlert:
+        out += "ALERT";
+        break;
+      case v1::Action::kRecordDeployment:
+        out += "RECORD_DEPLOYMENT";
+        break;
+      case v1::Action::kHoldVersion:
+        out += "HOLD_VERSION";
+        break;
+      case v1::Action::kReleaseHold:
+        out += "RELEASE_HOLD";
+        break;
+      default:
+        out += "?";
+        break;
     }
   }
   return out;

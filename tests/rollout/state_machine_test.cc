@@ -46,7 +46,8 @@ void ExpectRefused(const StepResult& r, const v1::RolloutState& before,
   EXPECT_FALSE(r.why.empty());
 }
 
-void ExpectRolledBackToStable(const StepResult& r, v1::Alert::Severity severity) {
+void ExpectRolledBackToStable(const StepResult& r,
+                              v1::Alert::Severity severity) {
   ASSERT_TRUE(r.status.ok()) << r.status;
   EXPECT_EQ(r.next.phase(), kRolledBack) << r.why;
   EXPECT_EQ(ActionKinds(r.actions), "SET_WEIGHTS,ALERT,RELEASE_HOLD");
@@ -62,7 +63,8 @@ void ExpectRolledBackToStable(const StepResult& r, v1::Alert::Severity severity)
   EXPECT_FALSE(r.next.shadow());
 }
 
-// --- Every (phase, input kind) pair -------------------------------------------
+// --- Every (phase, input kind) pair
+// -------------------------------------------
 
 // One canonical state per phase (default plan) and one canonical input per
 // kind; the table below says what each pair does. Specific behaviours of
@@ -70,27 +72,41 @@ void ExpectRolledBackToStable(const StepResult& r, v1::Alert::Severity severity)
 v1::RolloutState CanonicalState(Phase phase) {
   const v1::Plan plan = DefaultPlan();
   switch (phase) {
-    case kPending: return NewState();
-    case kInStage: return StateAt(plan, kInStage, kCanary1);
-    case kAwaiting: return StateAt(plan, kAwaiting, kCanary2);
-    case kHalted: return StateAt(plan, kHalted, kCanary1);
-    case kCompleted: return StateAt(plan, kCompleted, kFull);
-    case kRolledBack: return StateAt(plan, kRolledBack, kCanary1);
-    case kAborted: return StateAt(plan, kAborted, kCanary1);
-    default: return NewState();
+    case kPending:
+      return NewState();
+    case kInStage:
+      return StateAt(plan, kInStage, kCanary1);
+    case kAwaiting:
+      return StateAt(plan, kAwaiting, kCanary2);
+    case kHalted:
+      return StateAt(plan, kHalted, kCanary1);
+    case kCompleted:
+      return StateAt(plan, kCompleted, kFull);
+    case kRolledBack:
+      return StateAt(plan, kRolledBack, kCanary1);
+    case kAborted:
+      return StateAt(plan, kAborted, kCanary1);
+    default:
+      return NewState();
   }
 }
 
 Input CanonicalInput(Kind kind) {
   switch (kind) {
-    case v1::Transition::INPUT_KIND_START: return Start{.gates_checked = true};
-    case v1::Transition::INPUT_KIND_TICK: return Tick{Healthy()};
+    case v1::Transition::INPUT_KIND_START:
+      return Start{.gates_checked = true};
+    case v1::Transition::INPUT_KIND_TICK:
+      return Tick{Healthy()};
     case v1::Transition::INPUT_KIND_APPROVE:
       return Approve{"canary-2", "dana", "data-science-lead"};
-    case v1::Transition::INPUT_KIND_ROLLBACK: return Rollback{"looks wrong", "ops"};
-    case v1::Transition::INPUT_KIND_ABORT: return Abort{"wrong version", "ops"};
-    case v1::Transition::INPUT_KIND_RESUME: return Resume{"ops"};
-    default: return EmergencyStop{};
+    case v1::Transition::INPUT_KIND_ROLLBACK:
+      return Rollback{"looks wrong", "ops"};
+    case v1::Transition::INPUT_KIND_ABORT:
+      return Abort{"wrong version", "ops"};
+    case v1::Transition::INPUT_KIND_RESUME:
+      return Resume{"ops"};
+    default:
+      return EmergencyStop{};
   }
 }
 
@@ -119,6 +135,7 @@ constexpr char kBack[] = "SET_WEIGHTS,ALERT,RELEASE_HOLD";
 
 // The canonical tick comes 1 h after the stage was entered, healthy: enough
 // for canary-1 (30 min), whose next stage (canary-2) needs an approval.
+// clang-format off
 const Row kTransitionTable[] = {
     // PENDING
     {kPending, kStart, kInStage, "", "HOLD_VERSION,SET_WEIGHTS"},
@@ -175,6 +192,7 @@ const Row kTransitionTable[] = {
     {kAborted, kResume, std::nullopt, kEnded, ""},
     {kAborted, kEstop, std::nullopt, kEnded, ""},
 };
+// clang-format on
 
 TEST(TransitionTableTest, CoversEveryPhaseAndInputKindExactlyOnce) {
   int seen[7][8] = {};
@@ -248,7 +266,8 @@ TEST(StepTest, IsDeterministic) {
   }
 }
 
-// --- Start --------------------------------------------------------------------
+// --- Start
+// --------------------------------------------------------------------
 
 TEST(StartTest, EntersShadowHoldsTheVersionAndMirrors) {
   const StepResult r = Step(NewState(), DefaultPlan(),
@@ -278,8 +297,9 @@ TEST(StartTest, RefusedWithoutGatesRollbackPlanOrAValidPlan) {
 
   v1::RolloutState no_rollback = NewState();
   no_rollback.clear_rollback_plan();
-  ExpectRefused(Step(no_rollback, DefaultPlan(), Start{.gates_checked = true}, T0()),
-                no_rollback, "ROLLBACK_PLAN_MISSING");
+  ExpectRefused(
+      Step(no_rollback, DefaultPlan(), Start{.gates_checked = true}, T0()),
+      no_rollback, "ROLLBACK_PLAN_MISSING");
 
   v1::Plan bad = DefaultPlan();
   bad.mutable_stages(1)->set_candidate_weight(0.2);
@@ -289,33 +309,38 @@ TEST(StartTest, RefusedWithoutGatesRollbackPlanOrAValidPlan) {
 
   v1::RolloutState nameless = NewState();
   nameless.clear_candidate_version();
-  ExpectRefused(Step(nameless, DefaultPlan(), Start{.gates_checked = true}, T0()),
-                nameless, "ROLLOUT_STATE_INVALID");
+  ExpectRefused(
+      Step(nameless, DefaultPlan(), Start{.gates_checked = true}, T0()),
+      nameless, "ROLLOUT_STATE_INVALID");
 }
 
 TEST(StartTest, AFirstStageWithARoleWaitsForItsApproval) {
   v1::Plan plan = DefaultPlan();
   plan.mutable_stages(0)->set_approval_role("platform-lead");
-  const StepResult r = Step(NewState(), plan, Start{.gates_checked = true}, T0());
+  const StepResult r =
+      Step(NewState(), plan, Start{.gates_checked = true}, T0());
   ASSERT_TRUE(r.status.ok()) << r.status;
   EXPECT_EQ(r.next.phase(), kAwaiting);
   EXPECT_EQ(r.next.stage_index(), 0);
   EXPECT_EQ(ActionKinds(r.actions), "HOLD_VERSION,ALERT");
   EXPECT_EQ(r.next.stable_weight(), 1.0);
-  const StepResult in = Step(r.next, plan, Approve{"shadow", "pat", "platform-lead"},
-                             T0() + absl::Minutes(5));
+  const StepResult in =
+      Step(r.next, plan, Approve{"shadow", "pat", "platform-lead"},
+           T0() + absl::Minutes(5));
   ASSERT_TRUE(in.status.ok()) << in.status;
   EXPECT_EQ(in.next.phase(), kInStage);
   EXPECT_TRUE(in.next.shadow());
 }
 
-// --- Stage observation ---------------------------------------------------------
+// --- Stage observation
+// ---------------------------------------------------------
 
 TEST(TickTest, StaysUntilTheObservationTimeIsMet) {
   const v1::Plan plan = DefaultPlan();
   const v1::RolloutState s = StateAt(plan, kInStage, kShadow);
-  for (absl::Duration d : {absl::ZeroDuration(), absl::Hours(23) + absl::Minutes(59),
-                           -absl::Hours(1) /* now before entered */}) {
+  for (absl::Duration d :
+       {absl::ZeroDuration(), absl::Hours(23) + absl::Minutes(59),
+        -absl::Hours(1) /* now before entered */}) {
     const StepResult r = Step(s, plan, Tick{Healthy()}, T0() + d);
     ASSERT_TRUE(r.status.ok());
     EXPECT_FALSE(r.changed());
@@ -346,7 +371,8 @@ TEST(TickTest, MinimumSamplesHoldTheStage) {
 TEST(TickTest, NotEnoughDataNeitherTripsNorBlocksAnOrdinaryStage) {
   const v1::Plan plan = DefaultPlan();
   const v1::RolloutState s = StateAt(plan, kInStage, kShadow);
-  const StepResult r = Step(s, plan, Tick{StageVerdicts{}}, T0() + absl::Hours(24));
+  const StepResult r =
+      Step(s, plan, Tick{StageVerdicts{}}, T0() + absl::Hours(24));
   EXPECT_EQ(r.next.phase(), kInStage);
   EXPECT_EQ(r.next.stage_index(), kCanary1);
 }
@@ -383,7 +409,8 @@ TEST(TickTest, TheLastStageCompletesWithRecordDeploymentAndReleaseHold) {
   ExpectRolledBackToStable(Step(s, plan, Tick{bad}, T0()), v1::Alert::CRITICAL);
 }
 
-// --- Guardrails -----------------------------------------------------------------
+// --- Guardrails
+// -----------------------------------------------------------------
 
 TEST(GuardrailTest, AnyFailingGuardrailInAnyStageRollsBackToTheStableVersion) {
   const v1::Plan plan = DefaultPlan();
@@ -391,11 +418,12 @@ TEST(GuardrailTest, AnyFailingGuardrailInAnyStageRollsBackToTheStableVersion) {
     for (int g = 0; g < 3; ++g) {
       for (Phase phase : {kInStage, kAwaiting}) {
         if (phase == kAwaiting && stage == 0) continue;
-        SCOPED_TRACE(plan.stages(stage).name() + " guardrail " + std::to_string(g) +
-                     " " + std::string(PhaseName(phase)));
+        SCOPED_TRACE(plan.stages(stage).name() + " guardrail " +
+                     std::to_string(g) + " " + std::string(PhaseName(phase)));
         StageVerdicts v = Healthy();
-        (g == 0 ? v.error_rate : g == 1 ? v.latency : v.accuracy) =
-            GuardrailVerdict::kFailing;
+        (g == 0   ? v.error_rate
+         : g == 1 ? v.latency
+                  : v.accuracy) = GuardrailVerdict::kFailing;
         const v1::RolloutState s = StateAt(plan, phase, stage);
         const StepResult r = Step(s, plan, Tick{v}, T0() + absl::Minutes(1));
         ExpectRolledBackToStable(r, v1::Alert::CRITICAL);
@@ -441,7 +469,8 @@ TEST(DriftTest, HaltsHoldsTheWeightAndAlerts) {
   EXPECT_EQ(t.next.phase(), kHalted);
 
   // Resume returns to the stage; its observation clock is not reset.
-  StepResult resumed = Step(r.next, plan, Resume{"oncall"}, T0() + absl::Hours(6));
+  StepResult resumed =
+      Step(r.next, plan, Resume{"oncall"}, T0() + absl::Hours(6));
   ASSERT_TRUE(resumed.status.ok());
   EXPECT_EQ(resumed.next.phase(), kInStage);
   EXPECT_EQ(resumed.next.stage_index(), kCanary2);
@@ -449,19 +478,22 @@ TEST(DriftTest, HaltsHoldsTheWeightAndAlerts) {
   EXPECT_EQ(FromProtoTime(resumed.next.stage_entered_at()), T0());
   EXPECT_TRUE(resumed.actions.empty());
   EXPECT_EQ(resumed.transition->actor(), "oncall");
-  StepResult next = Step(resumed.next, plan, Tick{Healthy()}, T0() + absl::Hours(7));
+  StepResult next =
+      Step(resumed.next, plan, Tick{Healthy()}, T0() + absl::Hours(7));
   EXPECT_EQ(next.next.stage_index(), kAb);
 
   // Or a person rolls back.
   ExpectRolledBackToStable(
-      Step(r.next, plan, Rollback{"drift is real", "oncall"}, T0() + absl::Hours(6)),
+      Step(r.next, plan, Rollback{"drift is real", "oncall"},
+           T0() + absl::Hours(6)),
       v1::Alert::WARNING);
 
   // A guardrail failing while halted for drift still rolls back.
   StageVerdicts failing = Healthy();
   failing.error_rate = GuardrailVerdict::kFailing;
-  ExpectRolledBackToStable(Step(r.next, plan, Tick{failing}, T0() + absl::Hours(6)),
-                           v1::Alert::CRITICAL);
+  ExpectRolledBackToStable(
+      Step(r.next, plan, Tick{failing}, T0() + absl::Hours(6)),
+      v1::Alert::CRITICAL);
 }
 
 TEST(DriftTest, WhileAwaitingApprovalResumeReturnsToAwaiting) {
@@ -472,13 +504,15 @@ TEST(DriftTest, WhileAwaitingApprovalResumeReturnsToAwaiting) {
   const StepResult halted = Step(s, plan, Tick{v}, T0());
   EXPECT_EQ(halted.next.phase(), kHalted);
   EXPECT_EQ(halted.next.halted_from(), kAwaiting);
-  ExpectRefused(Step(halted.next, plan, Approve{"full", "pat", "platform-lead"}, T0()),
-                halted.next, "APPROVAL_NOT_EXPECTED");
+  ExpectRefused(
+      Step(halted.next, plan, Approve{"full", "pat", "platform-lead"}, T0()),
+      halted.next, "APPROVAL_NOT_EXPECTED");
   const StepResult back = Step(halted.next, plan, Resume{"pat"}, T0());
   EXPECT_EQ(back.next.phase(), kAwaiting);
   EXPECT_EQ(back.next.stage_index(), kFull);
-  EXPECT_TRUE(Step(back.next, plan, Approve{"full", "pat", "platform-lead"}, T0())
-                  .status.ok());
+  EXPECT_TRUE(
+      Step(back.next, plan, Approve{"full", "pat", "platform-lead"}, T0())
+          .status.ok());
 }
 
 TEST(DriftTest, AFailingGuardrailWinsOverDrift) {
@@ -487,12 +521,15 @@ TEST(DriftTest, AFailingGuardrailWinsOverDrift) {
   v.drift = DriftVerdict::kDrift;
   v.accuracy = GuardrailVerdict::kFailing;
   ExpectRolledBackToStable(
-      Step(StateAt(plan, kInStage, kAb), plan, Tick{v}, T0()), v1::Alert::CRITICAL);
+      Step(StateAt(plan, kInStage, kAb), plan, Tick{v}, T0()),
+      v1::Alert::CRITICAL);
 }
 
-// --- A/B --------------------------------------------------------------------------
+// --- A/B
+// --------------------------------------------------------------------------
 
-StepResult AbTick(AbVerdict verdict, int64_t predictions, absl::Duration in_stage) {
+StepResult AbTick(AbVerdict verdict, int64_t predictions,
+                  absl::Duration in_stage) {
   const v1::Plan plan = DefaultPlan();
   StageVerdicts v = Healthy(predictions, predictions);
   v.ab = verdict;
@@ -500,7 +537,8 @@ StepResult AbTick(AbVerdict verdict, int64_t predictions, absl::Duration in_stag
 }
 
 TEST(AbTest, NoVerdictIsReadBeforeTheMinimumPredictions) {
-  for (AbVerdict verdict : {AbVerdict::kCandidateWorse, AbVerdict::kCandidateBetter}) {
+  for (AbVerdict verdict :
+       {AbVerdict::kCandidateWorse, AbVerdict::kCandidateBetter}) {
     const StepResult r = AbTick(verdict, 9'999, absl::Hours(30));
     EXPECT_FALSE(r.changed()) << r.why;
     EXPECT_THAT(r.why, HasSubstr("9999 of 10000 predictions"));
@@ -508,9 +546,11 @@ TEST(AbTest, NoVerdictIsReadBeforeTheMinimumPredictions) {
 }
 
 TEST(AbTest, WorseRollsBackBetterMovesOnNotSignificantKeepsObserving) {
-  ExpectRolledBackToStable(AbTick(AbVerdict::kCandidateWorse, 10'000, absl::Hours(2)),
-                           v1::Alert::CRITICAL);
-  const StepResult better = AbTick(AbVerdict::kCandidateBetter, 10'000, absl::Hours(2));
+  ExpectRolledBackToStable(
+      AbTick(AbVerdict::kCandidateWorse, 10'000, absl::Hours(2)),
+      v1::Alert::CRITICAL);
+  const StepResult better =
+      AbTick(AbVerdict::kCandidateBetter, 10'000, absl::Hours(2));
   EXPECT_EQ(better.next.phase(), kAwaiting);  // full needs the platform lead
   EXPECT_EQ(better.next.stage_index(), kFull);
   EXPECT_THAT(better.why, HasSubstr("significantly better"));
@@ -529,24 +569,28 @@ TEST(AbTest, AfterSevenDaysANotWorseCandidateMovesOn) {
       EXPECT_EQ(r.next.stage_index(), kFull);
     }
   }
-  ExpectRolledBackToStable(AbTick(AbVerdict::kCandidateWorse, 3'000, absl::Hours(24 * 7)),
-                           v1::Alert::CRITICAL);
+  ExpectRolledBackToStable(
+      AbTick(AbVerdict::kCandidateWorse, 3'000, absl::Hours(24 * 7)),
+      v1::Alert::CRITICAL);
   EXPECT_FALSE(AbTick(AbVerdict::kNotSignificant, 3'000,
                       absl::Hours(24 * 7) - absl::Seconds(1))
                    .changed());
 }
 
-// --- Approvals ----------------------------------------------------------------------
+// --- Approvals
+// ----------------------------------------------------------------------
 
 TEST(ApprovalTest, OnlyTheNamedRoleForTheAwaitedStageEntersIt) {
   const v1::Plan plan = DefaultPlan();
   const v1::RolloutState s = StateAt(plan, kAwaiting, kCanary2);
   const absl::Time now = T0() + absl::Hours(2);
 
-  StepResult r = Step(s, plan, Approve{"canary-2", "pat", "platform-lead"}, now);
+  StepResult r =
+      Step(s, plan, Approve{"canary-2", "pat", "platform-lead"}, now);
   ExpectRefused(r, s, "ROLE_REQUIRED");
   EXPECT_THAT(r.why, HasSubstr("needs approval by role data-science-lead"));
-  ExpectRefused(Step(s, plan, Approve{"canary-2", "eve", ""}, now), s, "ROLE_REQUIRED");
+  ExpectRefused(Step(s, plan, Approve{"canary-2", "eve", ""}, now), s,
+                "ROLE_REQUIRED");
   ExpectRefused(Step(s, plan, Approve{"full", "pat", "platform-lead"}, now), s,
                 "APPROVAL_NOT_EXPECTED");
   r = Step(s, plan, Approve{"canary-2", "", "data-science-lead"}, now);
@@ -571,15 +615,17 @@ TEST(ApprovalTest, RefusedOutsideAwaitingApproval) {
   const v1::Plan plan = DefaultPlan();
   for (Phase phase : {kPending, kInStage, kHalted}) {
     const v1::RolloutState s = CanonicalState(phase);
-    ExpectRefused(Step(s, plan, Approve{"canary-2", "dana", "data-science-lead"}, T0()),
-                  s, "APPROVAL_NOT_EXPECTED");
+    ExpectRefused(
+        Step(s, plan, Approve{"canary-2", "dana", "data-science-lead"}, T0()),
+        s, "APPROVAL_NOT_EXPECTED");
   }
   const v1::RolloutState done = CanonicalState(kCompleted);
-  ExpectRefused(Step(done, plan, Approve{"full", "pat", "platform-lead"}, T0()), done,
-                "ROLLOUT_ENDED");
+  ExpectRefused(Step(done, plan, Approve{"full", "pat", "platform-lead"}, T0()),
+                done, "ROLLOUT_ENDED");
 }
 
-// --- Emergency stop -------------------------------------------------------------------
+// --- Emergency stop
+// -------------------------------------------------------------------
 
 TEST(EmergencyStopTest, HaltsWithWeightsUnchangedAndTakesNoAutomaticStep) {
   const v1::Plan plan = DefaultPlan();
@@ -606,17 +652,20 @@ TEST(EmergencyStopTest, HaltsWithWeightsUnchangedAndTakesNoAutomaticStep) {
   EXPECT_THAT(t.why, HasSubstr("no traffic change"));
 
   // A second stop is a no-op.
-  const StepResult again = Step(r.next, plan, EmergencyStop{}, T0() + absl::Hours(2));
+  const StepResult again =
+      Step(r.next, plan, EmergencyStop{}, T0() + absl::Hours(2));
   ASSERT_TRUE(again.status.ok());
   EXPECT_FALSE(again.changed());
 
   // Once cleared, a person resumes (back to the A/B stage) or rolls back.
-  const StepResult resumed = Step(r.next, plan, Resume{"oncall"}, T0() + absl::Hours(3));
+  const StepResult resumed =
+      Step(r.next, plan, Resume{"oncall"}, T0() + absl::Hours(3));
   EXPECT_EQ(resumed.next.phase(), kInStage);
   EXPECT_EQ(resumed.next.stage_index(), kAb);
   EXPECT_TRUE(resumed.actions.empty());
   ExpectRolledBackToStable(
-      Step(r.next, plan, Rollback{"after incident", "oncall"}, T0() + absl::Hours(3)),
+      Step(r.next, plan, Rollback{"after incident", "oncall"},
+           T0() + absl::Hours(3)),
       v1::Alert::WARNING);
 }
 
@@ -641,11 +690,13 @@ TEST(EmergencyStopTest, AwaitingApprovalHaltsToo) {
   EXPECT_EQ(r.next.candidate_weight(), 0.01);
 }
 
-// --- Abort, Rollback, invalid states ----------------------------------------------------
+// --- Abort, Rollback, invalid states
+// ----------------------------------------------------
 
 TEST(AbortTest, BeforeStartNothingMovesAfterStartTrafficGoesBack) {
   const v1::Plan plan = DefaultPlan();
-  const StepResult pending = Step(NewState(), plan, Abort{"changed my mind", "sam"}, T0());
+  const StepResult pending =
+      Step(NewState(), plan, Abort{"changed my mind", "sam"}, T0());
   EXPECT_EQ(pending.next.phase(), kAborted);
   EXPECT_TRUE(pending.actions.empty());
   EXPECT_THAT(pending.why, HasSubstr("aborted by sam: changed my mind"));
@@ -661,9 +712,11 @@ TEST(StepTest, AStageIndexOutsideThePlanIsRefused) {
   const v1::Plan plan = DefaultPlan();
   v1::RolloutState s = StateAt(plan, kInStage, kCanary1);
   s.set_stage_index(5);
-  ExpectRefused(Step(s, plan, Tick{Healthy()}, T0()), s, "ROLLOUT_STATE_INVALID");
+  ExpectRefused(Step(s, plan, Tick{Healthy()}, T0()), s,
+                "ROLLOUT_STATE_INVALID");
   s.set_stage_index(-1);
-  ExpectRefused(Step(s, plan, Tick{Healthy()}, T0()), s, "ROLLOUT_STATE_INVALID");
+  ExpectRefused(Step(s, plan, Tick{Healthy()}, T0()), s,
+                "ROLLOUT_STATE_INVALID");
   v1::RolloutState unknown = NewState();
   unknown.set_phase(static_cast<Phase>(42));
   ExpectRefused(Step(unknown, plan, Tick{Healthy()}, T0()), unknown,
@@ -677,7 +730,8 @@ TEST(StepTest, ResumeWithoutARecordedPhaseIsRefused) {
   ExpectRefused(Step(s, plan, Resume{"x"}, T0()), s, "ROLLOUT_STATE_INVALID");
 }
 
-// --- A week of simulated time ---------------------------------------------------------------
+// --- A week of simulated time
+// ---------------------------------------------------------------
 
 // Walks the default plan from Start to COMPLETED with a tick every minute
 // and a fake `now`: shadow 24 h, canary-1 30 min, approval, canary-2 2 h,
@@ -701,7 +755,8 @@ TEST(WalkTest, TheDefaultPlanEndToEnd) {
   auto verdicts = [&]() {
     StageVerdicts v = Healthy();
     if (state.stage_index() == kAb) {
-      const absl::Duration in_stage = now - FromProtoTime(state.stage_entered_at());
+      const absl::Duration in_stage =
+          now - FromProtoTime(state.stage_entered_at());
       v.predictions = absl::ToInt64Minutes(in_stage) * 100;
       v.ab = now - T0() >= absl::Hours(72) ? AbVerdict::kCandidateBetter
                                            : AbVerdict::kNotSignificant;
@@ -752,10 +807,12 @@ TEST(WalkTest, TheDefaultPlanEndToEnd) {
                         "IN_STAGE(4)", "COMPLETED(4)"));
   EXPECT_EQ(state.transition_count(), 8);
   EXPECT_EQ(state.approvals_size(), 2);
-  EXPECT_EQ(ActionKinds(actions),
-            "HOLD_VERSION,SET_WEIGHTS,SET_WEIGHTS,ALERT,SET_WEIGHTS,SET_WEIGHTS,"
-            "ALERT,SET_WEIGHTS,RECORD_DEPLOYMENT,RELEASE_HOLD");
-  for (size_t i = 0; i < log.size(); ++i) EXPECT_EQ(log[i].seq(), int64_t(i + 1));
+  EXPECT_EQ(
+      ActionKinds(actions),
+      "HOLD_VERSION,SET_WEIGHTS,SET_WEIGHTS,ALERT,SET_WEIGHTS,SET_WEIGHTS,"
+      "ALERT,SET_WEIGHTS,RECORD_DEPLOYMENT,RELEASE_HOLD");
+  for (size_t i = 0; i < log.size(); ++i)
+    EXPECT_EQ(log[i].seq(), int64_t(i + 1));
 }
 
 // The same walk where the A/B never turns significant: it ends after 7 days.

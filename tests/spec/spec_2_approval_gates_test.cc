@@ -32,11 +32,12 @@ TEST(Spec2ApprovalGates, AllGatesAreCheckedBeforeARolloutMayStart) {
   const GateReport report = EvaluateGates(PassingGateContext(), GatePolicy{});
   ASSERT_EQ(report.results.size(), 7u);
   std::vector<std::string> names;
-  for (const GateResult& g : report.results) names.emplace_back(GateName(g.gate));
-  EXPECT_THAT(names, ::testing::IsSupersetOf({"change ticket", "model validation",
-                                              "shadow / A-B first",
-                                              "canary enforcement",
-                                              "monitoring active", "data quality"}));
+  for (const GateResult& g : report.results)
+    names.emplace_back(GateName(g.gate));
+  EXPECT_THAT(names,
+              ::testing::IsSupersetOf(
+                  {"change ticket", "model validation", "shadow / A-B first",
+                   "canary enforcement", "monitoring active", "data quality"}));
   // The state machine refuses to start a rollout whose gates were not
   // checked, and moves no traffic.
   const StepResult r = Step(NewState(), DefaultPlan(), Start{}, T0());
@@ -52,15 +53,21 @@ TEST(Spec2ApprovalGates, EachFailureNamesTheGateAndWhatWouldSatisfyIt) {
     Gate gate;
     void (*break_it)(GateContext*);
   } cases[] = {
-      {Gate::kChangeTicket, [](GateContext* c) { c->change_ticket = "CHG 42"; }},
+      {Gate::kChangeTicket,
+       [](GateContext* c) { c->change_ticket = "CHG 42"; }},
       {Gate::kModelValidation,
        [](GateContext* c) { c->approval = ApprovalStatus::kPendingApproval; }},
       {Gate::kShadowFirst,
-       [](GateContext* c) { c->plan.mutable_stages(0)->set_min_observation_seconds(60); }},
+       [](GateContext* c) {
+         c->plan.mutable_stages(0)->set_min_observation_seconds(60);
+       }},
       {Gate::kCanary,
-       [](GateContext* c) { c->plan.mutable_stages(1)->set_candidate_weight(0.25); }},
+       [](GateContext* c) {
+         c->plan.mutable_stages(1)->set_candidate_weight(0.25);
+       }},
       {Gate::kMonitoring, [](GateContext* c) { c->alert_rules.clear(); }},
-      {Gate::kDataQuality, [](GateContext* c) { c->drift_alert_active = true; }},
+      {Gate::kDataQuality,
+       [](GateContext* c) { c->drift_alert_active = true; }},
   };
   for (const Case& c : cases) {
     GateContext ctx = PassingGateContext();
@@ -69,7 +76,8 @@ TEST(Spec2ApprovalGates, EachFailureNamesTheGateAndWhatWouldSatisfyIt) {
     ASSERT_FALSE(r.ok()) << GateName(c.gate);
     EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
     EXPECT_EQ(ReasonOf(r.status()), GateReason(c.gate));
-    EXPECT_THAT(Message(r), HasSubstr("gate \"" + std::string(GateName(c.gate)) + "\""));
+    EXPECT_THAT(Message(r),
+                HasSubstr("gate \"" + std::string(GateName(c.gate)) + "\""));
     const std::string fix = GetErrorDetail(r.status())->fix;
     EXPECT_FALSE(fix.empty());
     EXPECT_THAT(Message(r), HasSubstr(fix));
@@ -185,7 +193,8 @@ TEST(Spec2ApprovalGates, MonitoringActiveNeedsAccuracyLatencyAndDriftRules) {
   for (size_t drop = 0; drop < 3; ++drop) {
     GateContext c = PassingGateContext();
     c.alert_rules.erase(c.alert_rules.begin() + drop);
-    c.alert_rules.push_back({"errors", AlertKind::kErrorRate});  // still 3 rules
+    c.alert_rules.push_back(
+        {"errors", AlertKind::kErrorRate});  // still 3 rules
     absl::StatusOr<GateReport> r = CheckGates(c, {});
     EXPECT_EQ(ReasonOf(r.status()), "GATE_MONITORING");
     EXPECT_THAT(Message(r), HasSubstr("none for"));
@@ -201,7 +210,8 @@ TEST(Spec2ApprovalGates, DataQualityChecksPassedAndNoDriftAlert) {
   EXPECT_EQ(ReasonOf(CheckGates(schema, {}).status()), "GATE_DATA_QUALITY");
   GateContext distribution = PassingGateContext();
   distribution.last_pipeline_run->distribution_passed = false;
-  EXPECT_EQ(ReasonOf(CheckGates(distribution, {}).status()), "GATE_DATA_QUALITY");
+  EXPECT_EQ(ReasonOf(CheckGates(distribution, {}).status()),
+            "GATE_DATA_QUALITY");
   GateContext drift = PassingGateContext();
   drift.drift_alert_active = true;
   EXPECT_EQ(ReasonOf(CheckGates(drift, {}).status()), "GATE_DATA_QUALITY");

@@ -53,15 +53,18 @@ TEST(Spec3RolloutStages, ShadowMirrorsZeroPercentForAtLeast24Hours) {
   const v1::Plan plan = DefaultPlan();
   const v1::Stage& shadow = plan.stages(0);
   EXPECT_EQ(shadow.gate(), v1::Stage::GATE_MODEL_VALIDATION);
-  const StepResult started = Step(NewState(), plan, Start{.gates_checked = true}, T0());
+  const StepResult started =
+      Step(NewState(), plan, Start{.gates_checked = true}, T0());
   ASSERT_TRUE(started.status.ok());
   const v1::SetWeights& w = started.actions.back().set_weights();
   EXPECT_EQ(w.candidate(), 0.0);
   EXPECT_EQ(w.stable(), 1.0);
   EXPECT_TRUE(w.shadow());
-  EXPECT_FALSE(TickAt(started.next, Healthy(), absl::Hours(24) - absl::Seconds(1))
-                   .changed());
-  EXPECT_EQ(TickAt(started.next, Healthy(), absl::Hours(24)).next.stage_index(), 1);
+  EXPECT_FALSE(
+      TickAt(started.next, Healthy(), absl::Hours(24) - absl::Seconds(1))
+          .changed());
+  EXPECT_EQ(TickAt(started.next, Healthy(), absl::Hours(24)).next.stage_index(),
+            1);
 }
 
 // "canary 1 | 1% | 30 min | error rate > 2% or p99 latency +50% | change
@@ -84,12 +87,15 @@ TEST(Spec3RolloutStages, Canary1RoutesOnePercentForThirtyMinutes) {
 TEST(Spec3RolloutStages, Canary2NeedsADataScienceLeadAndRoutesTenPercent) {
   const v1::Plan plan = DefaultPlan();
   const v1::RolloutState waiting = StateAt(plan, kAwaiting, 2);
-  StepResult r = Step(waiting, plan, Approve{"canary-2", "pat", "platform-lead"}, T0());
+  StepResult r =
+      Step(waiting, plan, Approve{"canary-2", "pat", "platform-lead"}, T0());
   EXPECT_EQ(ReasonOf(r.status), "ROLE_REQUIRED");
-  r = Step(waiting, plan, Approve{"canary-2", "dana", "data-science-lead"}, T0());
+  r = Step(waiting, plan, Approve{"canary-2", "dana", "data-science-lead"},
+           T0());
   ASSERT_TRUE(r.status.ok());
   EXPECT_EQ(r.next.candidate_weight(), 0.10);
-  EXPECT_FALSE(TickAt(r.next, Healthy(), absl::Hours(2) - absl::Seconds(1)).changed());
+  EXPECT_FALSE(
+      TickAt(r.next, Healthy(), absl::Hours(2) - absl::Seconds(1)).changed());
   EXPECT_TRUE(TickAt(r.next, Healthy(), absl::Hours(2)).changed());
   StageVerdicts v = Healthy();
   v.accuracy = GuardrailVerdict::kFailing;
@@ -108,11 +114,13 @@ TEST(Spec3RolloutStages, AbRunsUntilSignificantAfter10000PredictionsOr7Days) {
   v.ab = AbVerdict::kCandidateBetter;
   EXPECT_FALSE(TickAt(s, v, absl::Hours(1)).changed());  // too few predictions
   v.predictions = 10'000;
-  EXPECT_EQ(TickAt(s, v, absl::Hours(1)).next.phase(), kAwaiting);  // significant
+  EXPECT_EQ(TickAt(s, v, absl::Hours(1)).next.phase(),
+            kAwaiting);  // significant
   v.ab = AbVerdict::kNotSignificant;
   EXPECT_FALSE(TickAt(s, v, absl::Hours(1)).changed());  // keeps observing
   v.predictions = 500;
-  EXPECT_EQ(TickAt(s, v, absl::Hours(24 * 7)).next.phase(), kAwaiting);  // 7 days
+  EXPECT_EQ(TickAt(s, v, absl::Hours(24 * 7)).next.phase(),
+            kAwaiting);  // 7 days
   // Performance degradation rolls back.
   v.ab = AbVerdict::kCandidateWorse;
   v.predictions = 10'000;
@@ -131,8 +139,8 @@ TEST(Spec3RolloutStages, AbRunsUntilSignificantAfter10000PredictionsOr7Days) {
 TEST(Spec3RolloutStages, FullNeedsThePlatformLeadAndRollsBackOnAlerts) {
   const v1::Plan plan = DefaultPlan();
   const v1::RolloutState waiting = StateAt(plan, kAwaiting, 4);
-  EXPECT_EQ(ReasonOf(Step(waiting, plan, Approve{"full", "dana", "data-science-lead"},
-                          T0())
+  EXPECT_EQ(ReasonOf(Step(waiting, plan,
+                          Approve{"full", "dana", "data-science-lead"}, T0())
                          .status),
             "ROLE_REQUIRED");
   const StepResult full =
@@ -183,7 +191,8 @@ TEST(Spec3RolloutStages, AccuracyFivePercentBelowStableRollsBack) {
   EXPECT_EQ(g.max_accuracy_drop(), 0.05);
   EXPECT_EQ(g.accuracy_drop(), v1::Guardrails::ACCURACY_DROP_RELATIVE);
   v1::Plan points = DefaultPlan();
-  points.mutable_guardrails()->set_accuracy_drop(v1::Guardrails::ACCURACY_DROP_POINTS);
+  points.mutable_guardrails()->set_accuracy_drop(
+      v1::Guardrails::ACCURACY_DROP_POINTS);
   EXPECT_TRUE(ValidatePlan(points).ok());
   const v1::Plan plan = DefaultPlan();
   for (int stage = 0; stage < plan.stages_size(); ++stage) {
@@ -209,9 +218,11 @@ TEST(Spec3RolloutStages, DriftHaltsHoldsTheWeightAlertsAndAPersonDecides) {
   // No further step, even when the stage's conditions are all met.
   EXPECT_FALSE(TickAt(halted.next, Healthy(), absl::Hours(48)).changed());
   // A person decides: resume, or roll back.
-  EXPECT_EQ(Step(halted.next, plan, Resume{"oncall"}, T0()).next.phase(), kInStage);
-  EXPECT_EQ(Step(halted.next, plan, Rollback{"drift", "oncall"}, T0()).next.phase(),
-            v1::RolloutState::ROLLED_BACK);
+  EXPECT_EQ(Step(halted.next, plan, Resume{"oncall"}, T0()).next.phase(),
+            kInStage);
+  EXPECT_EQ(
+      Step(halted.next, plan, Rollback{"drift", "oncall"}, T0()).next.phase(),
+      v1::RolloutState::ROLLED_BACK);
 }
 
 // "2 consecutive failed rollouts on an endpoint → the next one requires a
