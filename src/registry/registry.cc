@@ -711,7 +711,6 @@ absl::Status Registry::DownloadArtifacts(std::string_view model,
                                          const std::string& dest_dir) {
   absl::StatusOr<ModelVersionInfo> v = GetModelVersion(model, version);
   if (!v.ok()) return v.status();
-  if (v->artifacts.empty()) return absl::OkStatus();
   if (deps_.artifacts == nullptr) return NoArtifactStore();
   std::vector<internal_artifacts::ArtifactEntry> entries;
   for (const ArtifactFile& f : v->artifacts) {

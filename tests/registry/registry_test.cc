@@ -792,9 +792,12 @@ TEST_P(RegistryTest, ArtifactsFilesAndDirectoriesRoundTrip) {
   EXPECT_EQ(store().RegisterModelVersion(r).status().code(),
             absl::StatusCode::kNotFound);
   EXPECT_THAT(VersionsOf(store(), "fraud"), ElementsAre("1.0.0"));
-  // A version without artifacts downloads nothing, successfully.
+  // A version without artifacts downloads nothing, successfully, into the
+  // directory it creates (as for any version).
   ASSERT_TRUE(Register(store(), "fraud", "3.0.0").ok());
   EXPECT_TRUE(store().DownloadArtifacts("fraud", "3.0.0", dir_.File("out3")).ok());
+  EXPECT_TRUE(std::filesystem::is_directory(dir_.File("out3")));
+  EXPECT_TRUE(std::filesystem::is_empty(dir_.File("out3")));
 }
 
 // A directory holding a single file of its own name ("model/model") keeps
