@@ -470,12 +470,13 @@ StepResult OnApprove(const Ctx& c) {
   const Approve& in = std::get<Approve>(c.input);
   const int i = c.state.stage_index();
   const v1::Stage& stage = c.plan.stages(i);
-  if (in.stage != stage.name()) {
+  if (in.stage_name != stage.name()) {
     return Refuse(
         c, absl::StatusCode::kFailedPrecondition, "APPROVAL_NOT_EXPECTED",
         Cat("rollout ", c.state.id(), " awaits approval for stage ",
-            QuoteForMessage(stage.name()), ", not ", QuoteForMessage(in.stage)),
-        "an approval enters the stage the rollout awaits", in.stage,
+            QuoteForMessage(stage.name()), ", not ",
+            QuoteForMessage(in.stage_name)),
+        "an approval enters the stage the rollout awaits", in.stage_name,
         Cat("Approve stage ", QuoteForMessage(stage.name()), " (role ",
             stage.approval_role(), ")."));
   }
@@ -598,11 +599,11 @@ StepResult NotExpected(const Ctx& c) {
   return Refuse(
       c, absl::StatusCode::kFailedPrecondition, "APPROVAL_NOT_EXPECTED",
       Cat("rollout ", c.state.id(), " is ", PhaseName(c.state.phase()),
-          " and awaits no approval (approval for ", QuoteForMessage(in.stage),
-          " refused)"),
+          " and awaits no approval (approval for ",
+          QuoteForMessage(in.stage_name), " refused)"),
       "approvals are accepted only in AWAITING_APPROVAL, for the "
       "awaited stage",
-      in.stage,
+      in.stage_name,
       "Approve when the rollout asks for it (phase AWAITING_APPROVAL).");
 }
 

@@ -164,7 +164,7 @@ struct Tick {
   StageVerdicts verdicts;
 };
 struct Approve {
-  std::string stage;  // the stage being entered, by name
+  std::string stage_name;  // the stage being entered, by name
   std::string actor;
   std::string role;
 };
