@@ -351,8 +351,9 @@ v1::Plan DefaultPlan() {
   s->set_candidate_weight(0.10);
   s->set_min_observation_seconds(2 * kHour);
   s->set_approval_role(kDataScienceLeadRole);
-  // SPEC §3 A/B: 50%, until significant after >= 10,000 predictions or
-  // 7 days, whichever first; entered after statistical validation.
+  // SPEC §3 A/B: 50%, until the significance verdict at 10,000
+  // predictions or 7 days, whichever first; entered after statistical
+  // validation.
   s = plan.add_stages();
   s->set_name(kAbStage);
   s->set_candidate_weight(0.50);

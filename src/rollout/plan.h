@@ -33,15 +33,15 @@ inline constexpr char kPlatformLeadRole[] = "platform-lead";
 
 // SPEC §3, row by row:
 //
-//   stage     weight  observation            enters after
-//   shadow    0 %     24 h, mirrored          model validation (gate)
-//   canary-1  1 %     30 min                  change ticket (gate, if
-//   available) canary-2  10 %    2 h                     data-science-lead
-//   approval ab        50 %    significance after      statistical validation
-//   (gate)
-//                     >= 10,000 predictions,
-//                     at most 7 days
-//   full      100 %   none (see below)        platform-lead approval
+//   stage     weight  observation          enters after
+//   shadow    0 %     24 h, mirrored       model validation (gate)
+//   canary-1  1 %     30 min               change ticket (gate, if available)
+//   canary-2  10 %    2 h                  data-science-lead approval
+//   ab        50 %    the significance     statistical validation (gate)
+//                     verdict at 10,000
+//                     predictions or 7 d,
+//                     whichever first
+//   full      100 %   none (see below)     platform-lead approval
 //
 // with DefaultGuardrails(). No stage has a minimum sample count (SPEC §3
 // gives none; the guardrails' own minimums decide when a verdict has

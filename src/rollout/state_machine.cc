@@ -372,8 +372,8 @@ std::optional<StepResult> AbDecision(const Ctx& c, const v1::Stage& stage,
           absl::FormatDuration(absl::Seconds(ab.max_duration_seconds())));
   if (!enough && !expired) {
     return Stay(c, Cat("A/B stage ", stage.name(), " observing (", progress,
-                       "); the significance verdict is read from ",
-                       ab.min_predictions(), " predictions on"));
+                       "); the verdict is read from ", ab.min_predictions(),
+                       " predictions or the maximum duration on"));
   }
   if (v.ab == AbVerdict::kCandidateWorse) {
     return EndWithRollbackWeights(
@@ -384,22 +384,31 @@ std::optional<StepResult> AbDecision(const Ctx& c, const v1::Stage& stage,
             stage.name(), " (", progress, "; SPEC §3); traffic back to ",
             RollbackTarget(c.state)));
   }
-  if (v.ab == AbVerdict::kCandidateBetter) {
-    *because = Cat("A/B stage ", stage.name(),
-                   ": the candidate is significantly better (", progress, ")");
-    return std::nullopt;
+  switch (v.ab) {
+    case AbVerdict::kCandidateBetter:
+      *because =
+          Cat("A/B stage ", stage.name(),
+              ": the candidate is significantly better (", progress, ")");
+      return std::nullopt;
+    case AbVerdict::kNotSignificant:
+      *because = Cat("A/B stage ", stage.name(),
+                     ": no significant difference at the decision point, so "
+                     "the candidate is not worse (",
+                     progress, ")");
+      return std::nullopt;
+    default:
+      break;
   }
+  // kKeepObserving: the monitoring has no verdict yet.
   if (expired) {
     *because = Cat("A/B stage ", stage.name(),
-                   ": the maximum duration passed without the candidate being "
-                   "significantly worse (",
+                   ": the maximum duration passed without a verdict that the "
+                   "candidate is worse (",
                    progress, ")");
     return std::nullopt;
   }
-  return Stay(c, Cat("A/B stage ", stage.name(),
-                     ": no significant difference yet (", progress,
-                     "); observing until significant or the maximum "
-                     "duration"));
+  return Stay(c, Cat("A/B stage ", stage.name(), ": waiting for the verdict (",
+                     progress, ")"));
 }
 
 StepResult OnTick(const Ctx& c) {

@@ -46,10 +46,10 @@
 //       may change, SPEC §5); the `why` says so. (A step that changes no
 //       state asks for no action: the stop's own ALERT went out when it
 //       halted the rollout.)
-//   IN_STAGE, AWAITING_APPROVAL, HALTED --Rollback--> ROLLED_BACK (as a
-//       failing guardrail, alert severity warning);
-//                                     --Abort--> ABORTED: SET_WEIGHTS to the
-//       rollback plan, ALERT (info), RELEASE_HOLD.
+//   IN_STAGE, AWAITING_APPROVAL, HALTED --Rollback--> ROLLED_BACK: the
+//       actions of a failing guardrail, with ALERT (warning).
+//   IN_STAGE, AWAITING_APPROVAL, HALTED --Abort--> ABORTED: SET_WEIGHTS to
+//       the rollback plan, ALERT (info), RELEASE_HOLD.
 //   IN_STAGE, AWAITING_APPROVAL --EmergencyStop--> HALTED(i), cause
 //       EMERGENCY_STOP, weights unchanged, ALERT (critical). In HALTED the
 //       cause becomes EMERGENCY_STOP (Resume returns to the phase before the
@@ -72,14 +72,15 @@
 //
 // A/B (a stage whose ab.decide_by_significance is set; SPEC §3 "until
 // statistically significant: min 10,000 predictions OR 7 days, whichever
-// first"): before ab.min_predictions candidate predictions the verdict is
-// not looked at (no peeking) unless ab.max_duration has passed. From then
-// on kCandidateBetter moves on and kCandidateWorse rolls back; other
-// verdicts keep observing. Once ab.max_duration has passed in the stage the
-// rollout decides with what it has: kCandidateWorse rolls back, anything
-// else (not significantly worse) moves on. Guardrails and drift act first,
-// as in every stage. The stage's own min_observation_seconds and
-// min_samples still apply.
+// first"): the decision point is ab.min_predictions predictions or
+// ab.max_duration in the stage, whichever comes first (the monitoring
+// module's DecideAbTest counts the same way). Before it, the verdict is not
+// read (no peeking). From it on, the first verdict decides:
+// kCandidateWorse rolls back; kCandidateBetter and kNotSignificant (the
+// candidate is not worse) move on; kKeepObserving (no verdict yet) keeps
+// observing until ab.max_duration has passed, and then moves on too.
+// Guardrails and drift act first, as in every stage. The stage's own
+// min_observation_seconds and min_samples still apply.
 //
 // Emergency stop (SPEC §5: the stop halts production traffic changes). The
 // machine cannot see the stop flag; the controller feeds EmergencyStop to
@@ -121,10 +122,11 @@ enum class GuardrailVerdict { kNotEnoughData, kHealthy, kFailing };
 enum class DriftVerdict { kNone, kDrift };
 
 // The A/B significance test's verdict on the candidate against the stable.
-//   kKeepObserving   not enough data for the test yet
+//   kKeepObserving   no decision yet (before the decision point)
 //   kCandidateBetter significantly better
-//   kCandidateWorse  significantly worse
-//   kNotSignificant  enough data, no significant difference
+//   kCandidateWorse  significantly worse ("performance degradation")
+//   kNotSignificant  at the decision point, no significant difference
+// (the values of the monitoring module's AbDecision).
 enum class AbVerdict {
   kKeepObserving,
   kCandidateBetter,
@@ -147,8 +149,9 @@ struct StageVerdicts {
   // Requests the candidate served (mirrored requests in a shadow stage)
   // since the stage was entered; compared with Stage::min_samples.
   int64_t samples = 0;
-  // Candidate predictions in the stage; compared with
-  // AbSettings::min_predictions.
+  // Predictions in the A/B comparison since the stage was entered, counted
+  // as the monitoring's AbTestResult::predictions (candidate and stable
+  // together); compared with AbSettings::min_predictions.
   int64_t predictions = 0;
 };
 

@@ -545,7 +545,7 @@ TEST(AbTest, NoVerdictIsReadBeforeTheMinimumPredictions) {
   }
 }
 
-TEST(AbTest, WorseRollsBackBetterMovesOnNotSignificantKeepsObserving) {
+TEST(AbTest, AtTheDecisionPointWorseRollsBackAnythingElseMovesOn) {
   ExpectRolledBackToStable(
       AbTick(AbVerdict::kCandidateWorse, 10'000, absl::Hours(2)),
       v1::Alert::CRITICAL);
@@ -554,10 +554,15 @@ TEST(AbTest, WorseRollsBackBetterMovesOnNotSignificantKeepsObserving) {
   EXPECT_EQ(better.next.phase(), kAwaiting);  // full needs the platform lead
   EXPECT_EQ(better.next.stage_index(), kFull);
   EXPECT_THAT(better.why, HasSubstr("significantly better"));
-  for (AbVerdict v : {AbVerdict::kNotSignificant, AbVerdict::kKeepObserving}) {
-    const StepResult r = AbTick(v, 50'000, absl::Hours(24 * 6));
-    EXPECT_FALSE(r.changed()) << r.why;
-  }
+  const StepResult same =
+      AbTick(AbVerdict::kNotSignificant, 10'000, absl::Hours(2));
+  EXPECT_EQ(same.next.phase(), kAwaiting);
+  EXPECT_THAT(same.why, HasSubstr("not worse"));
+  // No verdict yet (the monitoring counts on): keep observing.
+  const StepResult waiting =
+      AbTick(AbVerdict::kKeepObserving, 50'000, absl::Hours(24 * 6));
+  EXPECT_FALSE(waiting.changed()) << waiting.why;
+  EXPECT_THAT(waiting.why, HasSubstr("waiting for the verdict"));
 }
 
 TEST(AbTest, AfterSevenDaysANotWorseCandidateMovesOn) {
@@ -735,7 +740,8 @@ TEST(StepTest, ResumeWithoutARecordedPhaseIsRefused) {
 
 // Walks the default plan from Start to COMPLETED with a tick every minute
 // and a fake `now`: shadow 24 h, canary-1 30 min, approval, canary-2 2 h,
-// A/B until significant on day 3, approval, full.
+// A/B until its decision point at 10,000 predictions (day 4), approval,
+// full.
 TEST(WalkTest, TheDefaultPlanEndToEnd) {
   const v1::Plan plan = DefaultPlan();
   v1::RolloutState state = NewState();
@@ -751,15 +757,16 @@ TEST(WalkTest, TheDefaultPlanEndToEnd) {
     return r;
   };
   // The verdicts the monitoring module would report: healthy; the A/B
-  // collects 100 predictions a minute and turns significant on day 3.
+  // collects 2 predictions a minute, and at 10,000 (the decision point,
+  // after 5,000 minutes) the candidate is significantly better.
   auto verdicts = [&]() {
     StageVerdicts v = Healthy();
     if (state.stage_index() == kAb) {
       const absl::Duration in_stage =
           now - FromProtoTime(state.stage_entered_at());
-      v.predictions = absl::ToInt64Minutes(in_stage) * 100;
-      v.ab = now - T0() >= absl::Hours(72) ? AbVerdict::kCandidateBetter
-                                           : AbVerdict::kNotSignificant;
+      v.predictions = absl::ToInt64Minutes(in_stage) * 2;
+      v.ab = v.predictions >= 10'000 ? AbVerdict::kCandidateBetter
+                                     : AbVerdict::kKeepObserving;
     }
     return v;
   };
@@ -787,7 +794,8 @@ TEST(WalkTest, TheDefaultPlanEndToEnd) {
   EXPECT_EQ(now - T0(), absl::Hours(26) + absl::Minutes(45));
   EXPECT_EQ(state.stage_index(), kAb);
   tick_until_changed();
-  EXPECT_EQ(now - T0(), absl::Hours(72));
+  EXPECT_EQ(now - T0(),
+            absl::Hours(26) + absl::Minutes(45) + absl::Minutes(5'000));
   EXPECT_EQ(state.phase(), kAwaiting);
   EXPECT_EQ(state.stage_index(), kFull);
   now += absl::Hours(1);

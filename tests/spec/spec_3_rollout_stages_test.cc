@@ -115,9 +115,11 @@ TEST(Spec3RolloutStages, AbRunsUntilSignificantAfter10000PredictionsOr7Days) {
   EXPECT_FALSE(TickAt(s, v, absl::Hours(1)).changed());  // too few predictions
   v.predictions = 10'000;
   EXPECT_EQ(TickAt(s, v, absl::Hours(1)).next.phase(),
-            kAwaiting);  // significant
-  v.ab = AbVerdict::kNotSignificant;
-  EXPECT_FALSE(TickAt(s, v, absl::Hours(1)).changed());  // keeps observing
+            kAwaiting);               // significant
+  v.ab = AbVerdict::kNotSignificant;  // not worse at the decision point
+  EXPECT_EQ(TickAt(s, v, absl::Hours(1)).next.phase(), kAwaiting);
+  v.ab = AbVerdict::kKeepObserving;  // no verdict yet: keeps observing
+  EXPECT_FALSE(TickAt(s, v, absl::Hours(1)).changed());
   v.predictions = 500;
   EXPECT_EQ(TickAt(s, v, absl::Hours(24 * 7)).next.phase(),
             kAwaiting);  // 7 days
