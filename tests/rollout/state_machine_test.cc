@@ -63,8 +63,7 @@ void ExpectRolledBackToStable(const StepResult& r,
   EXPECT_FALSE(r.next.shadow());
 }
 
-// --- Every (phase, input kind) pair
-// -------------------------------------------
+// --- Every (phase, input kind) pair ------------------------------------------
 
 // One canonical state per phase (default plan) and one canonical input per
 // kind; the table below says what each pair does. Specific behaviours of
@@ -266,8 +265,7 @@ TEST(StepTest, IsDeterministic) {
   }
 }
 
-// --- Start
-// --------------------------------------------------------------------
+// --- Start -------------------------------------------------------------------
 
 TEST(StartTest, EntersShadowHoldsTheVersionAndMirrors) {
   const StepResult r = Step(NewState(), DefaultPlan(),
@@ -332,8 +330,7 @@ TEST(StartTest, AFirstStageWithARoleWaitsForItsApproval) {
   EXPECT_TRUE(in.next.shadow());
 }
 
-// --- Stage observation
-// ---------------------------------------------------------
+// --- Stage observation -------------------------------------------------------
 
 TEST(TickTest, StaysUntilTheObservationTimeIsMet) {
   const v1::Plan plan = DefaultPlan();
@@ -409,8 +406,7 @@ TEST(TickTest, TheLastStageCompletesWithRecordDeploymentAndReleaseHold) {
   ExpectRolledBackToStable(Step(s, plan, Tick{bad}, T0()), v1::Alert::CRITICAL);
 }
 
-// --- Guardrails
-// -----------------------------------------------------------------
+// --- Guardrails --------------------------------------------------------------
 
 TEST(GuardrailTest, AnyFailingGuardrailInAnyStageRollsBackToTheStableVersion) {
   const v1::Plan plan = DefaultPlan();
@@ -525,8 +521,7 @@ TEST(DriftTest, AFailingGuardrailWinsOverDrift) {
       v1::Alert::CRITICAL);
 }
 
-// --- A/B
-// --------------------------------------------------------------------------
+// --- A/B ---------------------------------------------------------------------
 
 StepResult AbTick(AbVerdict verdict, int64_t predictions,
                   absl::Duration in_stage) {
@@ -582,8 +577,7 @@ TEST(AbTest, AfterSevenDaysANotWorseCandidateMovesOn) {
                    .changed());
 }
 
-// --- Approvals
-// ----------------------------------------------------------------------
+// --- Approvals ---------------------------------------------------------------
 
 TEST(ApprovalTest, OnlyTheNamedRoleForTheAwaitedStageEntersIt) {
   const v1::Plan plan = DefaultPlan();
@@ -629,8 +623,7 @@ TEST(ApprovalTest, RefusedOutsideAwaitingApproval) {
                 done, "ROLLOUT_ENDED");
 }
 
-// --- Emergency stop
-// -------------------------------------------------------------------
+// --- Emergency stop ----------------------------------------------------------
 
 TEST(EmergencyStopTest, HaltsWithWeightsUnchangedAndTakesNoAutomaticStep) {
   const v1::Plan plan = DefaultPlan();
@@ -695,8 +688,7 @@ TEST(EmergencyStopTest, AwaitingApprovalHaltsToo) {
   EXPECT_EQ(r.next.candidate_weight(), 0.01);
 }
 
-// --- Abort, Rollback, invalid states
-// ----------------------------------------------------
+// --- Abort, Rollback, invalid states -----------------------------------------
 
 TEST(AbortTest, BeforeStartNothingMovesAfterStartTrafficGoesBack) {
   const v1::Plan plan = DefaultPlan();
@@ -735,8 +727,7 @@ TEST(StepTest, ResumeWithoutARecordedPhaseIsRefused) {
   ExpectRefused(Step(s, plan, Resume{"x"}, T0()), s, "ROLLOUT_STATE_INVALID");
 }
 
-// --- A week of simulated time
-// ---------------------------------------------------------------
+// --- A week of simulated time ------------------------------------------------
 
 // Walks the default plan from Start to COMPLETED with a tick every minute
 // and a fake `now`: shadow 24 h, canary-1 30 min, approval, canary-2 2 h,
