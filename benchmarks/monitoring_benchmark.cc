@@ -63,7 +63,8 @@ BENCHMARK(BM_HistogramRecord);
 LatencyHistogram Filled(size_t n) {
   LatencyHistogram h;
   const std::vector<double>& values = Latencies();
-  for (size_t i = 0; i < n; ++i) h.Record(values[i & 4095] * (1 + 1e-3 * static_cast<double>(i % 97)));
+  for (size_t i = 0; i < n; ++i)
+    h.Record(values[i & 4095] * (1 + 1e-3 * static_cast<double>(i % 97)));
   return h;
 }
 
@@ -140,7 +141,8 @@ void BM_UnivariateDrift(benchmark::State& state) {
   for (double& x : reference) x = d(rng);
   for (double& x : current) x = d(rng);
   DriftOptions options;
-  options.method = state.range(0) == 0 ? DriftMethod::kKolmogorovSmirnov : DriftMethod::kPsi;
+  options.method =
+      state.range(0) == 0 ? DriftMethod::kKolmogorovSmirnov : DriftMethod::kPsi;
   for (auto _ : state) {
     auto r = UnivariateDrift(reference, current, options);
     benchmark::DoNotOptimize(r);

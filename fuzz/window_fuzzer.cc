@@ -60,27 +60,28 @@ std::string Hex(std::string_view s) {
 // The whole input, for reports (libFuzzer runs inputs one at a time).
 std::string_view g_input;
 
-[[noreturn]] void Fail(const char* property, const char* condition, const char* file,
-                       int line) {
+[[noreturn]] void Fail(const char* property, const char* condition,
+                       const char* file, int line) {
   std::fprintf(stderr,
                "\n*** slipway fuzz property failed: %s\n"
                "    condition: %s (%s:%d)\n"
                "    whole input (%zu bytes, hex): %s\n",
-               property, condition, file, line, g_input.size(), Hex(g_input).c_str());
+               property, condition, file, line, g_input.size(),
+               Hex(g_input).c_str());
   std::fflush(stderr);
   __builtin_trap();
 }
 
-#define PROPERTY(cond, property)                             \
-  do {                                                       \
+#define PROPERTY(cond, property)                            \
+  do {                                                      \
     if (!(cond)) Fail(property, #cond, __FILE__, __LINE__); \
   } while (false)
 
 bool IsWindowError(const absl::Status& s) {
   if (s.code() != absl::StatusCode::kDataLoss) return false;
   const auto detail = slipway::GetErrorDetail(s);
-  return detail &&
-         (detail->reason == "WINDOW_CORRUPT" || detail->reason == "WINDOW_VERSION_UNSUPPORTED");
+  return detail && (detail->reason == "WINDOW_CORRUPT" ||
+                    detail->reason == "WINDOW_VERSION_UNSUPPORTED");
 }
 
 std::string Encode(const OutcomeWindow& w) {
@@ -89,7 +90,8 @@ std::string Encode(const OutcomeWindow& w) {
   return out;
 }
 
-constexpr double kQs[] = {0, 0.001, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 1};
+constexpr double kQs[] = {0,    0.001, 0.01, 0.1,  0.25,  0.5,
+                          0.75, 0.9,   0.95, 0.99, 0.999, 1};
 
 void CheckWindow(const OutcomeWindow& w) {
   PROPERTY(w.errors <= w.requests, "errors <= requests");
@@ -104,7 +106,8 @@ void CheckWindow(const OutcomeWindow& w) {
     first = std::min(first, i);
     last = i;
   }
-  PROPERTY(total == h.count(), "the histogram's count is the sum of its buckets");
+  PROPERTY(total == h.count(),
+           "the histogram's count is the sum of its buckets");
   if (h.count() == 0) {
     PROPERTY(std::isnan(h.Quantile(0.5)), "an empty histogram has no quantile");
     return;
@@ -123,15 +126,18 @@ void CheckWindow(const OutcomeWindow& w) {
 void CheckDecode(std::string_view bytes) {
   const absl::StatusOr<OutcomeWindow> w = DecodeOutcomeWindow(bytes);
   if (!w.ok()) {
-    PROPERTY(IsWindowError(w.status()), "decode errors are DataLoss with a WINDOW_* reason");
+    PROPERTY(IsWindowError(w.status()),
+             "decode errors are DataLoss with a WINDOW_* reason");
     return;
   }
-  PROPERTY(Encode(*w) == bytes, "a stored window that decodes re-encodes to the same bytes");
+  PROPERTY(Encode(*w) == bytes,
+           "a stored window that decodes re-encodes to the same bytes");
   CheckWindow(*w);
   OutcomeWindow doubled = *w;
   doubled.Merge(*w);
   PROPERTY(doubled.latency.count() == 2 * w->latency.count() &&
-               doubled.requests == 2 * w->requests && doubled.latency.min() == w->latency.min() &&
+               doubled.requests == 2 * w->requests &&
+               doubled.latency.min() == w->latency.min() &&
                doubled.latency.max() == w->latency.max(),
            "merging a window with itself doubles its counts");
   for (size_t i = 0; i < LatencyHistogram::kBucketCount; ++i) {
@@ -143,13 +149,20 @@ void CheckDecode(std::string_view bytes) {
 // 2 bytes -> a latency: exponent byte e, mantissa byte m.
 double Latency(uint8_t e, uint8_t m) {
   switch (e) {
-    case 250: return std::numeric_limits<double>::quiet_NaN();
-    case 251: return -1.0;
-    case 252: return std::numeric_limits<double>::infinity();
-    case 253: return 0.0;
-    case 254: return -0.0;
-    case 255: return LatencyHistogram::kOverflowMs;
-    default: break;
+    case 250:
+      return std::numeric_limits<double>::quiet_NaN();
+    case 251:
+      return -1.0;
+    case 252:
+      return std::numeric_limits<double>::infinity();
+    case 253:
+      return 0.0;
+    case 254:
+      return -0.0;
+    case 255:
+      return LatencyHistogram::kOverflowMs;
+    default:
+      break;
   }
   return std::ldexp(1.0 + m / 256.0, e % 41 - 16);
 }
@@ -174,8 +187,10 @@ void CheckBuilt(const uint8_t* p, size_t n, uint32_t mutation) {
     w.latency.Record(v);
     if (v >= 0 && std::isfinite(v)) valid.push_back(v + 0.0);
   }
-  PROPERTY(w.latency.count() == valid.size(), "only finite non-negative latencies count");
-  PROPERTY(w.latency.invalid_count() == n / 2 - valid.size(), "the others are invalid");
+  PROPERTY(w.latency.count() == valid.size(),
+           "only finite non-negative latencies count");
+  PROPERTY(w.latency.invalid_count() == n / 2 - valid.size(),
+           "the others are invalid");
   CheckWindow(w);
 
   // Quantiles against the exact nearest-rank sample.
@@ -183,8 +198,8 @@ void CheckBuilt(const uint8_t* p, size_t n, uint32_t mutation) {
   for (double q : kQs) {
     if (valid.empty()) break;
     const double size = static_cast<double>(valid.size());
-    const size_t rank =
-        std::min(valid.size(), static_cast<size_t>(std::max(1.0, std::ceil(q * size))));
+    const size_t rank = std::min(
+        valid.size(), static_cast<size_t>(std::max(1.0, std::ceil(q * size))));
     const double exact = valid[rank - 1];
     const double got = w.latency.Quantile(q);
     const size_t bucket = LatencyHistogram::BucketIndex(exact);
@@ -195,7 +210,8 @@ void CheckBuilt(const uint8_t* p, size_t n, uint32_t mutation) {
     } else if (bucket == LatencyHistogram::kOverflowBucket) {
       PROPERTY(got == valid.back(), "an overflow quantile is the maximum");
     } else {
-      PROPERTY(std::abs(got - exact) <= exact * LatencyHistogram::kQuantileRelativeError,
+      PROPERTY(std::abs(got - exact) <=
+                   exact * LatencyHistogram::kQuantileRelativeError,
                "a resolved quantile is within 1/128 of the exact one");
     }
   }
@@ -208,10 +224,11 @@ void CheckBuilt(const uint8_t* p, size_t n, uint32_t mutation) {
   flipped[bit / 8] = static_cast<char>(flipped[bit / 8] ^ (1 << (bit % 8)));
   PROPERTY(IsWindowError(DecodeOutcomeWindow(flipped).status()),
            "a single flipped bit is DataLoss (CRC-32C)");
-  PROPERTY(IsWindowError(
-               DecodeOutcomeWindow(std::string_view(bytes).substr(0, (mutation >> 8) % bytes.size()))
-                   .status()),
-           "a truncated window is DataLoss");
+  PROPERTY(
+      IsWindowError(DecodeOutcomeWindow(std::string_view(bytes).substr(
+                                            0, (mutation >> 8) % bytes.size()))
+                        .status()),
+      "a truncated window is DataLoss");
 }
 
 }  // namespace

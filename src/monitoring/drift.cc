@@ -13,44 +13,50 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-absl::Status SampleInvalid(std::string_view sample, std::string value, std::string_view what) {
+absl::Status SampleInvalid(std::string_view sample, std::string value,
+                           std::string_view what) {
   return MakeError(
       absl::StatusCode::kInvalidArgument,
-      absl::StrCat("invalid ", std::string(sample), " sample for drift: ", std::string(what)),
-      ErrorDetail{kReasonDriftSampleInvalid,
-                  "a drift sample is a non-empty list of numbers without NaN",
-                  std::move(value),
-                  "drop or impute missing values (NaN) before the drift check, and "
-                  "pass at least one value in each sample"});
+      absl::StrCat("invalid ", std::string(sample),
+                   " sample for drift: ", std::string(what)),
+      ErrorDetail{
+          kReasonDriftSampleInvalid,
+          "a drift sample is a non-empty list of numbers without NaN",
+          std::move(value),
+          "drop or impute missing values (NaN) before the drift check, and "
+          "pass at least one value in each sample"});
 }
 
 // Returns OK when `values` has no NaN (and is not empty, if required).
-absl::Status CheckSample(std::string_view sample, std::span<const double> values,
-                         bool allow_empty) {
+absl::Status CheckSample(std::string_view sample,
+                         std::span<const double> values, bool allow_empty) {
   if (values.empty() && !allow_empty) {
     return SampleInvalid(sample, "0 values", "it is empty");
   }
   for (size_t i = 0; i < values.size(); ++i) {
     if (std::isnan(values[i])) {
-      return SampleInvalid(sample, absl::StrCat(std::string(sample), "[", i, "] = NaN"),
+      return SampleInvalid(sample,
+                           absl::StrCat(std::string(sample), "[", i, "] = NaN"),
                            absl::StrCat("value ", i, " is NaN"));
     }
   }
   return absl::OkStatus();
 }
 
-absl::Status OptionsInvalid(std::string_view field, std::string value, std::string_view allowed,
+absl::Status OptionsInvalid(std::string_view field, std::string value,
+                            std::string_view allowed,
                             std::string_view example) {
   return MakeError(
       absl::StatusCode::kInvalidArgument,
       absl::StrCat("invalid drift options: ", std::string(field), " = ", value,
                    " is outside ", std::string(allowed)),
-      ErrorDetail{kReasonDriftOptionsInvalid,
-                  absl::StrCat("drift option ", std::string(field), " must be ",
-                               std::string(allowed)),
-                  std::move(value),
-                  absl::StrCat("set ", std::string(field), " within ", std::string(allowed),
-                               ", e.g. ", std::string(example))});
+      ErrorDetail{
+          kReasonDriftOptionsInvalid,
+          absl::StrCat("drift option ", std::string(field), " must be ",
+                       std::string(allowed)),
+          std::move(value),
+          absl::StrCat("set ", std::string(field), " within ",
+                       std::string(allowed), ", e.g. ", std::string(example))});
 }
 
 absl::Status CheckPsiOptions(const PsiOptions& o) {
@@ -58,7 +64,8 @@ absl::Status CheckPsiOptions(const PsiOptions& o) {
     return OptionsInvalid("psi.bins", absl::StrCat(o.bins), "[2, 1000]", "10");
   }
   if (!(o.epsilon > 0 && o.epsilon <= 0.01)) {
-    return OptionsInvalid("psi.epsilon", absl::StrCat(o.epsilon), "(0, 0.01]", "0.0001");
+    return OptionsInvalid("psi.epsilon", absl::StrCat(o.epsilon), "(0, 0.01]",
+                          "0.0001");
   }
   return absl::OkStatus();
 }
@@ -79,7 +86,9 @@ double KsStatisticSorted(std::span<const double> c, std::span<const double> r) {
   const double m = static_cast<double>(r.size());
   auto begin = r.begin();
   // Left of c's smallest value F_c is 0.
-  double d = static_cast<double>(std::lower_bound(begin, r.end(), c.front()) - r.begin()) / m;
+  double d = static_cast<double>(std::lower_bound(begin, r.end(), c.front()) -
+                                 r.begin()) /
+             m;
   size_t i = 0;
   while (i < c.size()) {
     const double v = c[i];
@@ -100,12 +109,13 @@ double KsStatisticSorted(std::span<const double> c, std::span<const double> r) {
 
 // PSI bins fitted to a sorted reference (PsiOptions has the rule).
 struct PsiBins {
-  std::vector<double> edges;              // inner edges, increasing
+  std::vector<double> edges;               // inner edges, increasing
   std::vector<uint64_t> reference_counts;  // reference values per bin (> 0)
   uint64_t reference_size = 0;
 
   size_t BinOf(double x) const {
-    return static_cast<size_t>(std::lower_bound(edges.begin(), edges.end(), x) - edges.begin());
+    return static_cast<size_t>(std::lower_bound(edges.begin(), edges.end(), x) -
+                               edges.begin());
   }
 };
 
@@ -123,11 +133,12 @@ PsiBins FitPsiBins(std::span<const double> sorted, int bins) {
   // A top bin with no reference value (the largest edge is the maximum) is
   // merged into the one below; every other bin holds at least its own upper
   // edge, a reference value.
-  if (!out.edges.empty() && out.edges.back() >= sorted.back()) out.edges.pop_back();
+  if (!out.edges.empty() && out.edges.back() >= sorted.back())
+    out.edges.pop_back();
   size_t below = 0;
   for (const double edge : out.edges) {
-    const size_t upto =
-        static_cast<size_t>(std::upper_bound(sorted.begin(), sorted.end(), edge) - sorted.begin());
+    const size_t upto = static_cast<size_t>(
+        std::upper_bound(sorted.begin(), sorted.end(), edge) - sorted.begin());
     out.reference_counts.push_back(upto - below);
     below = upto;
   }
@@ -138,12 +149,14 @@ PsiBins FitPsiBins(std::span<const double> sorted, int bins) {
 // PSI of `current` (any order) against fitted bins; `counts` is scratch.
 // With `exclude_current`, `current` is part of the reference and is
 // compared with the rest of it (the reference counts minus its own).
-double PsiAgainst(const PsiBins& bins, std::span<const double> current, double epsilon,
-                  bool exclude_current, std::vector<uint64_t>* counts) {
+double PsiAgainst(const PsiBins& bins, std::span<const double> current,
+                  double epsilon, bool exclude_current,
+                  std::vector<uint64_t>* counts) {
   counts->assign(bins.reference_counts.size(), 0);
   for (const double x : current) ++(*counts)[bins.BinOf(x)];
   const double n = static_cast<double>(current.size());
-  const double m = static_cast<double>(bins.reference_size) - (exclude_current ? n : 0);
+  const double m =
+      static_cast<double>(bins.reference_size) - (exclude_current ? n : 0);
   double psi = 0;
   for (size_t i = 0; i < counts->size(); ++i) {
     const uint64_t own = (*counts)[i];
@@ -160,16 +173,19 @@ double PsiAgainst(const PsiBins& bins, std::span<const double> current, double e
 
 }  // namespace
 
-absl::StatusOr<double> PopulationStabilityIndex(std::span<const double> reference,
-                                                std::span<const double> current,
-                                                const PsiOptions& options) {
+absl::StatusOr<double> PopulationStabilityIndex(
+    std::span<const double> reference, std::span<const double> current,
+    const PsiOptions& options) {
   if (absl::Status s = CheckPsiOptions(options); !s.ok()) return s;
-  if (absl::Status s = CheckSample("reference", reference, false); !s.ok()) return s;
-  if (absl::Status s = CheckSample("current", current, false); !s.ok()) return s;
+  if (absl::Status s = CheckSample("reference", reference, false); !s.ok())
+    return s;
+  if (absl::Status s = CheckSample("current", current, false); !s.ok())
+    return s;
   const std::vector<double> sorted = Sorted(reference);
   const PsiBins bins = FitPsiBins(sorted, options.bins);
   std::vector<uint64_t> counts;
-  return PsiAgainst(bins, current, options.epsilon, /*exclude_current=*/false, &counts);
+  return PsiAgainst(bins, current, options.epsilon, /*exclude_current=*/false,
+                    &counts);
 }
 
 double KolmogorovSurvival(double lambda) {
@@ -201,7 +217,8 @@ double KolmogorovSurvival(double lambda) {
   return std::clamp(2 * sum, 0.0, 1.0);
 }
 
-absl::StatusOr<KsResult> KolmogorovSmirnov(std::span<const double> a, std::span<const double> b) {
+absl::StatusOr<KsResult> KolmogorovSmirnov(std::span<const double> a,
+                                           std::span<const double> b) {
   if (absl::Status s = CheckSample("a", a, false); !s.ok()) return s;
   if (absl::Status s = CheckSample("b", b, false); !s.ok()) return s;
   const std::vector<double> sa = Sorted(a);
@@ -215,7 +232,8 @@ absl::StatusOr<KsResult> KolmogorovSmirnov(std::span<const double> a, std::span<
 }
 
 absl::Status DriftOptions::Validate() const {
-  if (method != DriftMethod::kKolmogorovSmirnov && method != DriftMethod::kPsi) {
+  if (method != DriftMethod::kKolmogorovSmirnov &&
+      method != DriftMethod::kPsi) {
     return OptionsInvalid("method", absl::StrCat(static_cast<int>(method)),
                           "{kolmogorov_smirnov, psi}", "kolmogorov_smirnov");
   }
@@ -224,8 +242,8 @@ absl::Status DriftOptions::Validate() const {
                           "3 (SPEC §3)");
   }
   if (min_reference_chunks < 2) {
-    return OptionsInvalid("min_reference_chunks", absl::StrCat(min_reference_chunks), ">= 2",
-                          "10");
+    return OptionsInvalid("min_reference_chunks",
+                          absl::StrCat(min_reference_chunks), ">= 2", "10");
   }
   if (min_current_rows < 1) {
     return OptionsInvalid("min_current_rows", "0", ">= 1", "500");
@@ -233,8 +251,8 @@ absl::Status DriftOptions::Validate() const {
   return CheckPsiOptions(psi);
 }
 
-DriftThresholds ThresholdsFromReferenceChunks(std::span<const double> chunk_statistics,
-                                              double sigmas) {
+DriftThresholds ThresholdsFromReferenceChunks(
+    std::span<const double> chunk_statistics, double sigmas) {
   DriftThresholds t;
   if (chunk_statistics.empty()) return t;
   const double k = static_cast<double>(chunk_statistics.size());
@@ -242,22 +260,27 @@ DriftThresholds ThresholdsFromReferenceChunks(std::span<const double> chunk_stat
   for (const double s : chunk_statistics) sum += s;
   t.mean = sum / k;
   double squares = 0;
-  for (const double s : chunk_statistics) squares += (s - t.mean) * (s - t.mean);
-  t.stddev = std::sqrt(squares / k);  // population (divide by k), as numpy's std
+  for (const double s : chunk_statistics)
+    squares += (s - t.mean) * (s - t.mean);
+  t.stddev =
+      std::sqrt(squares / k);  // population (divide by k), as numpy's std
   t.lower = std::max(t.mean - sigmas * t.stddev, 0.0);
   t.upper = t.mean + sigmas * t.stddev;
   return t;
 }
 
-bool IsOutsideThresholds(double statistic, const DriftThresholds& t, bool two_sided) {
-  return statistic > t.upper || (two_sided && statistic < t.lower);  // false for NaN
+bool IsOutsideThresholds(double statistic, const DriftThresholds& t,
+                         bool two_sided) {
+  return statistic > t.upper ||
+         (two_sided && statistic < t.lower);  // false for NaN
 }
 
 absl::StatusOr<DriftResult> UnivariateDrift(std::span<const double> reference,
                                             std::span<const double> current,
                                             const DriftOptions& options) {
   if (absl::Status s = options.Validate(); !s.ok()) return s;
-  if (absl::Status s = CheckSample("reference", reference, true); !s.ok()) return s;
+  if (absl::Status s = CheckSample("reference", reference, true); !s.ok())
+    return s;
   if (absl::Status s = CheckSample("current", current, true); !s.ok()) return s;
   DriftResult result;
   result.chunk_rows = current.size();
@@ -274,7 +297,8 @@ absl::StatusOr<DriftResult> UnivariateDrift(std::span<const double> reference,
   // the reference without it.
   const double whole = static_cast<double>(reference.size());
   auto statistic = [&](std::span<const double> chunk, bool exclude) {
-    if (!ks) return PsiAgainst(bins, chunk, options.psi.epsilon, exclude, &counts);
+    if (!ks)
+      return PsiAgainst(bins, chunk, options.psi.epsilon, exclude, &counts);
     scratch.assign(chunk.begin(), chunk.end());
     std::sort(scratch.begin(), scratch.end());
     const double d = KsStatisticSorted(scratch, sorted_reference);
@@ -291,18 +315,21 @@ absl::StatusOr<DriftResult> UnivariateDrift(std::span<const double> reference,
   const size_t chunks = reference.size() / n;
   // A thin current chunk would mean many tiny reference chunks; they are
   // computed only when the verdict can use them.
-  if (n < options.min_current_rows || chunks < options.min_reference_chunks) return result;
+  if (n < options.min_current_rows || chunks < options.min_reference_chunks)
+    return result;
   result.reference_statistics.reserve(chunks);
   for (size_t c = 0; c < chunks; ++c) {
-    result.reference_statistics.push_back(statistic(
-        reference.subspan(c * n, n),
-        options.reference_chunk_baseline == ReferenceChunkBaseline::kRestOfReference));
+    result.reference_statistics.push_back(
+        statistic(reference.subspan(c * n, n),
+                  options.reference_chunk_baseline ==
+                      ReferenceChunkBaseline::kRestOfReference));
   }
-  result.thresholds = ThresholdsFromReferenceChunks(result.reference_statistics, options.sigmas);
-  result.verdict =
-      IsOutsideThresholds(result.statistic, result.thresholds, options.two_sided)
-          ? Verdict::kFailing
-          : Verdict::kHealthy;
+  result.thresholds = ThresholdsFromReferenceChunks(result.reference_statistics,
+                                                    options.sigmas);
+  result.verdict = IsOutsideThresholds(result.statistic, result.thresholds,
+                                       options.two_sided)
+                       ? Verdict::kFailing
+                       : Verdict::kHealthy;
   return result;
 }
 

@@ -72,9 +72,9 @@ struct PsiOptions {
 // Errors, InvalidArgument: DRIFT_SAMPLE_INVALID when a sample is empty or
 // holds a NaN (±inf are ordered values and allowed); DRIFT_OPTIONS_INVALID
 // when `options` is outside the ranges above.
-absl::StatusOr<double> PopulationStabilityIndex(std::span<const double> reference,
-                                                std::span<const double> current,
-                                                const PsiOptions& options = {});
+absl::StatusOr<double> PopulationStabilityIndex(
+    std::span<const double> reference, std::span<const double> current,
+    const PsiOptions& options = {});
 
 // ---------------------------------------------------------------------------
 // Kolmogorov–Smirnov.
@@ -95,7 +95,8 @@ struct KsResult {
 //
 // Errors, InvalidArgument DRIFT_SAMPLE_INVALID: a sample is empty or holds
 // a NaN.
-absl::StatusOr<KsResult> KolmogorovSmirnov(std::span<const double> a, std::span<const double> b);
+absl::StatusOr<KsResult> KolmogorovSmirnov(std::span<const double> a,
+                                           std::span<const double> b);
 
 // Returns Q_KS(lambda) = 2 Σ_{k>=1} (-1)^(k-1) exp(-2 k² λ²), the
 // probability that the Kolmogorov distribution exceeds lambda (1 for
@@ -135,7 +136,8 @@ struct DriftOptions {
   // reference than the reference's own chunks, e.g. replayed reference
   // rows). Default false, as NannyML's univariate drift.
   bool two_sided = false;
-  ReferenceChunkBaseline reference_chunk_baseline = ReferenceChunkBaseline::kWholeReference;
+  ReferenceChunkBaseline reference_chunk_baseline =
+      ReferenceChunkBaseline::kWholeReference;
   PsiOptions psi;
 
   // Returns OK, or InvalidArgument DRIFT_OPTIONS_INVALID.
@@ -155,8 +157,8 @@ struct DriftThresholds {
 
 // Returns the thresholds for reference chunk statistics (NaN fields when
 // `chunk_statistics` is empty; stddev 0 for one).
-DriftThresholds ThresholdsFromReferenceChunks(std::span<const double> chunk_statistics,
-                                              double sigmas);
+DriftThresholds ThresholdsFromReferenceChunks(
+    std::span<const double> chunk_statistics, double sigmas);
 
 // Returns whether `statistic` is drift: strictly above upper, or, when
 // `two_sided`, also strictly below lower (a statistic equal to a threshold

@@ -9,26 +9,29 @@
 namespace slipway::internal_monitoring {
 namespace {
 
-absl::Status RuleInvalid(std::string_view rule, std::string_view field, std::string value,
-                         std::string_view allowed, std::string_view example) {
+absl::Status RuleInvalid(std::string_view rule, std::string_view field,
+                         std::string value, std::string_view allowed,
+                         std::string_view example) {
   const std::string field_text(field);
   return MakeError(
       absl::StatusCode::kInvalidArgument,
-      absl::StrCat("invalid ", std::string(rule), " guardrail: ", field_text, " = ", value,
-                   " is outside ", std::string(allowed)),
-      ErrorDetail{kReasonGuardrailRuleInvalid,
-                  absl::StrCat(std::string(rule), " guardrail ", field_text, " must be ",
-                               std::string(allowed)),
-                  std::move(value),
-                  absl::StrCat("set ", field_text, " within ", std::string(allowed), ", e.g. ",
-                               std::string(example))});
+      absl::StrCat("invalid ", std::string(rule), " guardrail: ", field_text,
+                   " = ", value, " is outside ", std::string(allowed)),
+      ErrorDetail{
+          kReasonGuardrailRuleInvalid,
+          absl::StrCat(std::string(rule), " guardrail ", field_text,
+                       " must be ", std::string(allowed)),
+          std::move(value),
+          absl::StrCat("set ", field_text, " within ", std::string(allowed),
+                       ", e.g. ", std::string(example))});
 }
 
 std::string Num(double d) { return absl::StrCat(d); }
 
 // One step of the streak walk over window `index`. Returns true when this
 // window completes the streak (the walk stops there).
-bool AdvanceStreak(Verdict v, size_t index, uint32_t required, StreakResult* r) {
+bool AdvanceStreak(Verdict v, size_t index, uint32_t required,
+                   StreakResult* r) {
   if (required == 0) required = 1;
   switch (v) {
     case Verdict::kNotEnoughData:
@@ -56,17 +59,20 @@ bool AdvanceStreak(Verdict v, size_t index, uint32_t required, StreakResult* r) 
 
 std::string_view VerdictName(Verdict verdict) {
   switch (verdict) {
-    case Verdict::kNotEnoughData: return "NOT_ENOUGH_DATA";
-    case Verdict::kHealthy: return "HEALTHY";
-    case Verdict::kFailing: return "FAILING";
+    case Verdict::kNotEnoughData:
+      return "NOT_ENOUGH_DATA";
+    case Verdict::kHealthy:
+      return "HEALTHY";
+    case Verdict::kFailing:
+      return "FAILING";
   }
   return "UNKNOWN";
 }
 
 absl::Status ErrorRateRule::Validate() const {
   if (!(max_error_rate >= 0 && max_error_rate < 1)) {
-    return RuleInvalid("error rate", "max_error_rate", Num(max_error_rate), "[0, 1)",
-                       "0.02 (2 %, SPEC §3)");
+    return RuleInvalid("error rate", "max_error_rate", Num(max_error_rate),
+                       "[0, 1)", "0.02 (2 %, SPEC §3)");
   }
   if (min_requests < 1) {
     return RuleInvalid("error rate", "min_requests", "0", ">= 1", "200");
@@ -82,8 +88,8 @@ absl::Status LatencyRule::Validate() const {
     return RuleInvalid("latency", "quantile", Num(quantile), "(0, 1]", "0.99");
   }
   if (!(max_ratio > 0 && std::isfinite(max_ratio))) {
-    return RuleInvalid("latency", "max_ratio", Num(max_ratio), "finite values > 0",
-                       "1.5 (50 % above stable, SPEC §3)");
+    return RuleInvalid("latency", "max_ratio", Num(max_ratio),
+                       "finite values > 0", "1.5 (50 % above stable, SPEC §3)");
   }
   if (min_samples < 1) {
     return RuleInvalid("latency", "min_samples", "0", ">= 1", "100");
@@ -96,7 +102,8 @@ absl::Status AccuracyRule::Validate() const {
     return RuleInvalid("accuracy", "max_drop", Num(max_drop), "[0, 1]",
                        "0.05 (5 %, SPEC §3)");
   }
-  if (kind != AccuracyDropKind::kRelative && kind != AccuracyDropKind::kPercentagePoints) {
+  if (kind != AccuracyDropKind::kRelative &&
+      kind != AccuracyDropKind::kPercentagePoints) {
     return RuleInvalid("accuracy", "kind", absl::StrCat(static_cast<int>(kind)),
                        "{relative, percentage points}", "relative");
   }
@@ -106,19 +113,23 @@ absl::Status AccuracyRule::Validate() const {
   return absl::OkStatus();
 }
 
-ErrorRateCheck CheckErrorRate(const OutcomeWindow& window, const ErrorRateRule& rule) {
+ErrorRateCheck CheckErrorRate(const OutcomeWindow& window,
+                              const ErrorRateRule& rule) {
   ErrorRateCheck c;
   c.requests = window.requests;
   c.errors = window.errors;
   if (window.requests == 0) return c;
-  c.error_rate = static_cast<double>(window.errors) / static_cast<double>(window.requests);
+  c.error_rate =
+      static_cast<double>(window.errors) / static_cast<double>(window.requests);
   if (window.requests < rule.min_requests) return c;
   // SPEC §3: "error rate > 2%" — strictly greater.
-  c.verdict = c.error_rate > rule.max_error_rate ? Verdict::kFailing : Verdict::kHealthy;
+  c.verdict = c.error_rate > rule.max_error_rate ? Verdict::kFailing
+                                                 : Verdict::kHealthy;
   return c;
 }
 
-LatencyCheck CheckLatency(const LatencyHistogram& candidate, const LatencyHistogram& stable,
+LatencyCheck CheckLatency(const LatencyHistogram& candidate,
+                          const LatencyHistogram& stable,
                           const LatencyRule& rule) {
   LatencyCheck c;
   c.candidate_samples = candidate.count();
@@ -132,8 +143,9 @@ LatencyCheck CheckLatency(const LatencyHistogram& candidate, const LatencyHistog
   } else {
     c.ratio = c.candidate_ms / c.stable_ms;
   }
-  if (c.candidate_samples < rule.min_samples || c.stable_samples < rule.min_samples ||
-      c.candidate_samples == 0 || c.stable_samples == 0) {
+  if (c.candidate_samples < rule.min_samples ||
+      c.stable_samples < rule.min_samples || c.candidate_samples == 0 ||
+      c.stable_samples == 0) {
     return c;
   }
   // SPEC §3: "more than 50% above the stable version" — strictly. Compared
@@ -143,37 +155,42 @@ LatencyCheck CheckLatency(const LatencyHistogram& candidate, const LatencyHistog
   return c;
 }
 
-AccuracyCheck CheckAccuracy(const OutcomeWindow& candidate, const OutcomeWindow& stable,
+AccuracyCheck CheckAccuracy(const OutcomeWindow& candidate,
+                            const OutcomeWindow& stable,
                             const AccuracyRule& rule) {
   AccuracyCheck c;
   c.candidate_labelled = candidate.labelled;
   c.stable_labelled = stable.labelled;
   if (candidate.labelled > 0) {
-    c.candidate_accuracy =
-        static_cast<double>(candidate.correct) / static_cast<double>(candidate.labelled);
+    c.candidate_accuracy = static_cast<double>(candidate.correct) /
+                           static_cast<double>(candidate.labelled);
   }
   if (stable.labelled > 0) {
-    c.stable_accuracy =
-        static_cast<double>(stable.correct) / static_cast<double>(stable.labelled);
+    c.stable_accuracy = static_cast<double>(stable.correct) /
+                        static_cast<double>(stable.labelled);
   }
-  if (std::isnan(c.candidate_accuracy) || std::isnan(c.stable_accuracy)) return c;
+  if (std::isnan(c.candidate_accuracy) || std::isnan(c.stable_accuracy))
+    return c;
   const double points = c.stable_accuracy - c.candidate_accuracy;
   if (rule.kind == AccuracyDropKind::kPercentagePoints) {
     c.drop = points;
   } else {
     c.drop = c.stable_accuracy == 0 ? 0 : points / c.stable_accuracy;
   }
-  if (c.candidate_labelled < rule.min_labelled || c.stable_labelled < rule.min_labelled) {
+  if (c.candidate_labelled < rule.min_labelled ||
+      c.stable_labelled < rule.min_labelled) {
     return c;
   }
   // SPEC §3: "more than 5% below" — strictly, with a tolerance for the
   // binary representation of decimal fractions (kAccuracyDropTolerance).
-  c.verdict = c.drop > rule.max_drop + kAccuracyDropTolerance ? Verdict::kFailing
-                                                              : Verdict::kHealthy;
+  c.verdict = c.drop > rule.max_drop + kAccuracyDropTolerance
+                  ? Verdict::kFailing
+                  : Verdict::kHealthy;
   return c;
 }
 
-StreakResult EvaluateStreak(std::span<const Verdict> verdicts, uint32_t required) {
+StreakResult EvaluateStreak(std::span<const Verdict> verdicts,
+                            uint32_t required) {
   StreakResult r;
   for (size_t i = 0; i < verdicts.size(); ++i) {
     if (AdvanceStreak(verdicts[i], i, required, &r)) break;

@@ -75,7 +75,8 @@ struct ErrorRateCheck {
 // Checks one window. The comparison is errors / requests > max_error_rate
 // in double precision: the quotient is correctly rounded, so a rate that
 // is exactly the threshold (4 of 200, 20 of 1,000) is never failing.
-ErrorRateCheck CheckErrorRate(const OutcomeWindow& window, const ErrorRateRule& rule = {});
+ErrorRateCheck CheckErrorRate(const OutcomeWindow& window,
+                              const ErrorRateRule& rule = {});
 
 // ---------------------------------------------------------------------------
 // Latency. SPEC §3: "p99 latency more than 50% above the stable version →
@@ -111,7 +112,8 @@ struct LatencyCheck {
 // compared, merged by the caller over whatever period the stage uses). Each
 // quantile carries the histogram's error of up to 0.78 %, so a true ratio
 // within about 1.6 % of max_ratio may land on either side.
-LatencyCheck CheckLatency(const LatencyHistogram& candidate, const LatencyHistogram& stable,
+LatencyCheck CheckLatency(const LatencyHistogram& candidate,
+                          const LatencyHistogram& stable,
                           const LatencyRule& rule = {});
 
 // ---------------------------------------------------------------------------
@@ -160,7 +162,8 @@ struct AccuracyCheck {
 
 // Compares the accuracy (correct / labelled) of two windows (merged by the
 // caller over the period compared).
-AccuracyCheck CheckAccuracy(const OutcomeWindow& candidate, const OutcomeWindow& stable,
+AccuracyCheck CheckAccuracy(const OutcomeWindow& candidate,
+                            const OutcomeWindow& stable,
                             const AccuracyRule& rule = {});
 
 // ---------------------------------------------------------------------------
@@ -190,7 +193,8 @@ struct StreakResult {
 // F F thin F F F trips at the sixth window, after 5 failing windows. The
 // walk stops at the first window that brings the streak to `required`.
 // `required` 0 is treated as 1.
-StreakResult EvaluateStreak(std::span<const Verdict> verdicts, uint32_t required);
+StreakResult EvaluateStreak(std::span<const Verdict> verdicts,
+                            uint32_t required);
 
 // CheckErrorRate on each window (oldest first), then EvaluateStreak with
 // rule.consecutive_windows.

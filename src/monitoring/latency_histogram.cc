@@ -14,7 +14,9 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // A stored double must be finite and non-negative with a clear sign bit
 // (Record() never keeps -0.0, NaN or inf).
-bool IsStoredValue(double d) { return std::bit_cast<uint64_t>(d) < 0x7FF0000000000000; }
+bool IsStoredValue(double d) {
+  return std::bit_cast<uint64_t>(d) < 0x7FF0000000000000;
+}
 
 }  // namespace
 
@@ -83,7 +85,8 @@ void LatencyHistogram::EncodeTo(std::string* out) const {
   int64_t previous = -1;
   for (size_t i = 0; i < kBucketCount; ++i) {
     if (counts_[i] == 0) continue;
-    wire::PutVarint(static_cast<uint64_t>(static_cast<int64_t>(i) - previous), out);
+    wire::PutVarint(static_cast<uint64_t>(static_cast<int64_t>(i) - previous),
+                    out);
     wire::PutVarint(counts_[i], out);
     previous = static_cast<int64_t>(i);
   }
@@ -98,7 +101,8 @@ bool LatencyHistogram::DecodeFrom(std::string_view* in, LatencyHistogram* out,
                                   std::string* what) {
   *out = LatencyHistogram();
   uint64_t non_empty = 0;
-  if (!wire::GetVarint(in, &out->invalid_) || !wire::GetVarint(in, &non_empty)) {
+  if (!wire::GetVarint(in, &out->invalid_) ||
+      !wire::GetVarint(in, &non_empty)) {
     *what = "latency histogram header is not two canonical varints";
     return false;
   }
@@ -113,14 +117,16 @@ bool LatencyHistogram::DecodeFrom(std::string_view* in, LatencyHistogram* out,
     uint64_t gap = 0;
     uint64_t count = 0;
     if (!wire::GetVarint(in, &gap) || !wire::GetVarint(in, &count)) {
-      *what = absl::StrCat("latency bucket entry ", b, " is truncated or not canonical");
+      *what = absl::StrCat("latency bucket entry ", b,
+                           " is truncated or not canonical");
       return false;
     }
     if (gap == 0 || gap > kBucketCount ||
-        previous + static_cast<int64_t>(gap) >= static_cast<int64_t>(kBucketCount)) {
+        previous + static_cast<int64_t>(gap) >=
+            static_cast<int64_t>(kBucketCount)) {
       *what = absl::StrCat("latency bucket entry ", b, " has index gap ", gap,
-                           " after index ", previous, " (indexes increase, below ",
-                           kBucketCount, ")");
+                           " after index ", previous,
+                           " (indexes increase, below ", kBucketCount, ")");
       return false;
     }
     if (count == 0) {
@@ -142,16 +148,18 @@ bool LatencyHistogram::DecodeFrom(std::string_view* in, LatencyHistogram* out,
     *what = "latency sum, min and max are truncated";
     return false;
   }
-  if (!IsStoredValue(out->sum_) || !IsStoredValue(out->min_) || !IsStoredValue(out->max_)) {
+  if (!IsStoredValue(out->sum_) || !IsStoredValue(out->min_) ||
+      !IsStoredValue(out->max_)) {
     *what = "latency sum, min or max is negative, -0, infinite or NaN";
     return false;
   }
   const size_t last = static_cast<size_t>(previous);
   if (out->min_ > out->max_ || BucketIndex(out->min_) != first ||
       BucketIndex(out->max_) != last) {
-    *what = absl::StrCat("latency min ", out->min_, " and max ", out->max_,
-                         " do not lie in the first and last non-empty buckets (",
-                         first, ", ", last, ")");
+    *what =
+        absl::StrCat("latency min ", out->min_, " and max ", out->max_,
+                     " do not lie in the first and last non-empty buckets (",
+                     first, ", ", last, ")");
     return false;
   }
   if (out->count_ == 1 && out->min_ != out->max_) {

@@ -53,14 +53,15 @@ class LatencyHistogram {
   // buckets in increasing order, and the last one the overflow bucket.
   static constexpr size_t kUnderflowBucket = 0;
   static constexpr size_t kOverflowBucket = kOctaves * kSubBuckets + 1;  // 1729
-  static constexpr size_t kBucketCount = kOverflowBucket + 1;           // 1730
+  static constexpr size_t kBucketCount = kOverflowBucket + 1;            // 1730
   // The bound on |reported - exact| / exact for a quantile whose sample lies
   // in a regular bucket (half a bucket's width over its lower bound).
   static constexpr double kQuantileRelativeError = 1.0 / (2 * kSubBuckets);
   // The smallest value of the first regular bucket and the lower bound of
   // the overflow bucket, in ms.
   static constexpr double kLowestResolvedMs = 1.0 / (1 << -kMinExponent);
-  static constexpr double kOverflowMs = static_cast<double>(1 << (kMaxExponent + 1));
+  static constexpr double kOverflowMs =
+      static_cast<double>(1 << (kMaxExponent + 1));
 
   LatencyHistogram() = default;
 
@@ -136,10 +137,10 @@ class LatencyHistogram {
   static bool DecodeFrom(std::string_view* in, LatencyHistogram* out,
                          std::string* what);
 
-  friend bool operator==(const LatencyHistogram&, const LatencyHistogram&) = default;
+  friend bool operator==(const LatencyHistogram&,
+                         const LatencyHistogram&) = default;
 
  private:
-
   static constexpr uint64_t kInfinityBits = 0x7FF0000000000000;
   // (bits >> (52 - kSubBucketBits)) is the biased exponent followed by the
   // top kSubBucketBits of the mantissa; subtracting this maps 2^kMinExponent
@@ -148,7 +149,8 @@ class LatencyHistogram {
       (int64_t{1023 + kMinExponent} << kSubBucketBits) - 1;
 
   static size_t BucketIndexOfBits(uint64_t bits) {
-    const int64_t raw = static_cast<int64_t>(bits >> (52 - kSubBucketBits)) - kIndexOffset;
+    const int64_t raw =
+        static_cast<int64_t>(bits >> (52 - kSubBucketBits)) - kIndexOffset;
     return static_cast<size_t>(
         std::clamp<int64_t>(raw, 0, static_cast<int64_t>(kOverflowBucket)));
   }

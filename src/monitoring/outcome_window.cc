@@ -29,8 +29,8 @@ constexpr size_t kMaxValueBytes = 256;
 absl::Status Corrupt(std::string_view bytes, std::string_view what) {
   return MakeError(
       absl::StatusCode::kDataLoss,
-      absl::StrCat("outcome window is corrupt (", bytes.size(), " bytes): ",
-                   absl::string_view(what.data(), what.size())),
+      absl::StrCat("outcome window is corrupt (", bytes.size(),
+                   " bytes): ", absl::string_view(what.data(), what.size())),
       ErrorDetail{kReasonWindowCorrupt, kFormatRule,
                   std::string(bytes.substr(0, kMaxValueBytes)),
                   "the stored window was damaged after it was written (disk, "
@@ -55,14 +55,15 @@ void OutcomeWindow::Merge(const OutcomeWindow& other) {
 void EncodeOutcomeWindow(const OutcomeWindow& window, std::string* out) {
   const size_t start = out->size();
   out->push_back(static_cast<char>(kOutcomeWindowFormatVersion));
-  for (const uint64_t v : {window.requests, window.errors, window.predictions,
-                           window.labelled, window.correct, window.successes,
-                           window.trials}) {
+  for (const uint64_t v :
+       {window.requests, window.errors, window.predictions, window.labelled,
+        window.correct, window.successes, window.trials}) {
     wire::PutVarint(v, out);
   }
   window.latency.EncodeTo(out);
   const uint32_t crc = Crc32c(std::string_view(*out).substr(start));
-  for (size_t i = 0; i < kCrcBytes; ++i) out->push_back(static_cast<char>(crc >> (8 * i)));
+  for (size_t i = 0; i < kCrcBytes; ++i)
+    out->push_back(static_cast<char>(crc >> (8 * i)));
 }
 
 absl::StatusOr<OutcomeWindow> DecodeOutcomeWindow(std::string_view bytes) {
@@ -73,8 +74,9 @@ absl::StatusOr<OutcomeWindow> DecodeOutcomeWindow(std::string_view bytes) {
   const std::string_view covered = bytes.substr(0, bytes.size() - kCrcBytes);
   uint32_t stored = 0;
   for (size_t i = 0; i < kCrcBytes; ++i) {
-    stored |= static_cast<uint32_t>(static_cast<uint8_t>(bytes[covered.size() + i]))
-              << (8 * i);
+    stored |=
+        static_cast<uint32_t>(static_cast<uint8_t>(bytes[covered.size() + i]))
+        << (8 * i);
   }
   const uint32_t computed = Crc32c(covered);
   if (stored != computed) {
@@ -88,7 +90,8 @@ absl::StatusOr<OutcomeWindow> DecodeOutcomeWindow(std::string_view bytes) {
   if (version != kOutcomeWindowFormatVersion) {
     return MakeError(
         absl::StatusCode::kDataLoss,
-        absl::StrCat("outcome window has format version ", static_cast<int>(version),
+        absl::StrCat("outcome window has format version ",
+                     static_cast<int>(version),
                      "; this build of slipway reads version ",
                      static_cast<int>(kOutcomeWindowFormatVersion)),
         ErrorDetail{kReasonWindowVersionUnsupported, kFormatRule,
@@ -99,12 +102,13 @@ absl::StatusOr<OutcomeWindow> DecodeOutcomeWindow(std::string_view bytes) {
 
   std::string_view in = covered.substr(1);
   OutcomeWindow w;
-  std::array<uint64_t*, 7> counters = {&w.requests,  &w.errors,    &w.predictions,
-                                       &w.labelled,  &w.correct,   &w.successes,
+  std::array<uint64_t*, 7> counters = {&w.requests, &w.errors,  &w.predictions,
+                                       &w.labelled, &w.correct, &w.successes,
                                        &w.trials};
   for (uint64_t* c : counters) {
     if (!wire::GetVarint(&in, c)) {
-      return Corrupt(bytes, "a counter is truncated or not a canonical LEB128 varint");
+      return Corrupt(bytes,
+                     "a counter is truncated or not a canonical LEB128 varint");
     }
   }
   std::string what;
@@ -112,16 +116,20 @@ absl::StatusOr<OutcomeWindow> DecodeOutcomeWindow(std::string_view bytes) {
     return Corrupt(bytes, what);
   }
   if (!in.empty()) {
-    return Corrupt(bytes, absl::StrCat(in.size(), " bytes left over after the histogram"));
+    return Corrupt(
+        bytes, absl::StrCat(in.size(), " bytes left over after the histogram"));
   }
   if (w.errors > w.requests) {
-    return Corrupt(bytes, absl::StrCat("errors ", w.errors, " > requests ", w.requests));
+    return Corrupt(
+        bytes, absl::StrCat("errors ", w.errors, " > requests ", w.requests));
   }
   if (w.correct > w.labelled) {
-    return Corrupt(bytes, absl::StrCat("correct ", w.correct, " > labelled ", w.labelled));
+    return Corrupt(
+        bytes, absl::StrCat("correct ", w.correct, " > labelled ", w.labelled));
   }
   if (w.successes > w.trials) {
-    return Corrupt(bytes, absl::StrCat("successes ", w.successes, " > trials ", w.trials));
+    return Corrupt(
+        bytes, absl::StrCat("successes ", w.successes, " > trials ", w.trials));
   }
   return w;
 }

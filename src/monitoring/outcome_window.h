@@ -35,7 +35,8 @@ inline constexpr uint8_t kOutcomeWindowFormatVersion = 1;
 
 // Error reasons (ErrorDetail::reason) returned by this file.
 inline constexpr char kReasonWindowCorrupt[] = "WINDOW_CORRUPT";
-inline constexpr char kReasonWindowVersionUnsupported[] = "WINDOW_VERSION_UNSUPPORTED";
+inline constexpr char kReasonWindowVersionUnsupported[] =
+    "WINDOW_VERSION_UNSUPPORTED";
 
 struct OutcomeWindow {
   // Requests served, and those that failed (errors <= requests). The error

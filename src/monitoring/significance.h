@@ -60,7 +60,8 @@ struct ZTestResult {
 absl::StatusOr<ZTestResult> TwoProportionZTest(uint64_t candidate_successes,
                                                uint64_t candidate_trials,
                                                uint64_t stable_successes,
-                                               uint64_t stable_trials, double alpha = 0.05);
+                                               uint64_t stable_trials,
+                                               double alpha = 0.05);
 
 // SPEC §3, A/B stage: "until statistically significant: min 10,000
 // predictions OR 7 days, whichever first".
@@ -84,8 +85,8 @@ enum class AbDecision : uint8_t {
   kKeepObserving = 0,
   // The decision point is reached; the z-test (on successes / trials) says:
   kCandidateBetter = 1,
-  kCandidateWorse = 2,   // SPEC §3 "performance degradation"
-  kNotSignificant = 3,   // no significant difference (or no trials to test)
+  kCandidateWorse = 2,  // SPEC §3 "performance degradation"
+  kNotSignificant = 3,  // no significant difference (or no trials to test)
 };
 
 // "KEEP_OBSERVING", "CANDIDATE_BETTER", "CANDIDATE_WORSE" or
@@ -117,7 +118,8 @@ struct AbTestResult {
 // negative `elapsed`), PROPORTION_INVALID (a window with successes >
 // trials).
 absl::StatusOr<AbTestResult> DecideAbTest(const OutcomeWindow& candidate,
-                                          const OutcomeWindow& stable, absl::Duration elapsed,
+                                          const OutcomeWindow& stable,
+                                          absl::Duration elapsed,
                                           const AbTestRule& rule = {});
 
 }  // namespace slipway::internal_monitoring

@@ -50,7 +50,8 @@ inline bool GetVarint(std::string_view* in, uint64_t* v) {
 
 inline void PutDouble(double d, std::string* out) {
   const uint64_t bits = std::bit_cast<uint64_t>(d);
-  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>(bits >> (8 * i)));
+  for (int i = 0; i < 8; ++i)
+    out->push_back(static_cast<char>(bits >> (8 * i)));
 }
 
 inline bool GetDouble(std::string_view* in, double* d) {

@@ -40,9 +40,11 @@ std::vector<double> Integers(size_t n, int max, uint64_t seed) {
 
 // The oracle: sup |F_a - F_b| evaluated at every value of either sample
 // (both CDFs are right-continuous steps that jump only there), O(n·m).
-double BruteForceKs(const std::vector<double>& a, const std::vector<double>& b) {
+double BruteForceKs(const std::vector<double>& a,
+                    const std::vector<double>& b) {
   auto cdf = [](const std::vector<double>& s, double x) {
-    return static_cast<double>(std::count_if(s.begin(), s.end(), [&](double v) { return v <= x; })) /
+    return static_cast<double>(std::count_if(
+               s.begin(), s.end(), [&](double v) { return v <= x; })) /
            static_cast<double>(s.size());
   };
   double d = 0;
@@ -76,7 +78,8 @@ TEST(KolmogorovSmirnovTest, HandComputed) {
   EXPECT_EQ(d({1}, {1, 1, 1, 2}), 0.25);
   EXPECT_EQ(d({0, 0, 1, 1}, {0, 1, 1, 1}), 0.25);
   const double inf = std::numeric_limits<double>::infinity();
-  EXPECT_DOUBLE_EQ(d({-inf, 0, inf}, {0, 0, 0}), 1.0 / 3);  // F_a(0) = 2/3, F_b(0) = 1
+  EXPECT_DOUBLE_EQ(d({-inf, 0, inf}, {0, 0, 0}),
+                   1.0 / 3);  // F_a(0) = 2/3, F_b(0) = 1
 }
 
 TEST(KolmogorovSmirnovTest, MatchesBruteForceWithTies) {
@@ -87,7 +90,8 @@ TEST(KolmogorovSmirnovTest, MatchesBruteForceWithTies) {
     // Few distinct values: many ties within and across samples.
     const int max = 1 + static_cast<int>(rng() % 6);
     const std::vector<double> a = Integers(n, max, seed * 2);
-    const std::vector<double> b = Integers(m, max + static_cast<int>(seed % 2), seed * 2 + 1);
+    const std::vector<double> b =
+        Integers(m, max + static_cast<int>(seed % 2), seed * 2 + 1);
     const absl::StatusOr<KsResult> r = KolmogorovSmirnov(a, b);
     ASSERT_TRUE(r.ok()) << r.status();
     ASSERT_NEAR(r->statistic, BruteForceKs(a, b), 1e-15) << "seed " << seed;
@@ -110,7 +114,9 @@ TEST(KolmogorovSmirnovTest, SurvivalFunctionValues) {
   EXPECT_TRUE(std::isnan(KolmogorovSurvival(kNaN)));
   // Both series agree everywhere, including across the switch at 1.18.
   for (double lambda = 0.3; lambda < 4; lambda += 0.01) {
-    ASSERT_NEAR(KolmogorovSurvival(lambda), SlowKolmogorovSurvival(lambda), 1e-12) << lambda;
+    ASSERT_NEAR(KolmogorovSurvival(lambda), SlowKolmogorovSurvival(lambda),
+                1e-12)
+        << lambda;
   }
   // Monotone decreasing.
   double previous = 1;
@@ -143,7 +149,8 @@ TEST(KolmogorovSmirnovTest, InvalidSamples) {
   const std::vector<double> ok = {1, 2};
   const std::vector<double> empty;
   const std::vector<double> with_nan = {1, kNaN};
-  for (const auto& [a, b] : {std::pair{ok, empty}, std::pair{empty, ok}, std::pair{ok, with_nan}}) {
+  for (const auto& [a, b] :
+       {std::pair{ok, empty}, std::pair{empty, ok}, std::pair{ok, with_nan}}) {
     const absl::StatusOr<KsResult> r = KolmogorovSmirnov(a, b);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
@@ -153,7 +160,8 @@ TEST(KolmogorovSmirnovTest, InvalidSamples) {
   EXPECT_EQ(GetErrorDetail(r.status())->value, "b[1] = NaN");
 }
 
-// --- PSI ----------------------------------------------------------------------
+// --- PSI
+// ----------------------------------------------------------------------
 
 TEST(PsiTest, HandComputed) {
   // Reference 0..99: 10 bins of 10 values, edges 9, 19, ..., 89.
@@ -167,8 +175,10 @@ TEST(PsiTest, HandComputed) {
     current.push_back(i % 10);
     current.push_back(90 + i % 10);
   }
-  const double want = 2 * 0.4 * std::log(5.0) + 8 * (1e-4 - 0.1) * std::log(1e-4 / 0.1);
-  const absl::StatusOr<double> psi = PopulationStabilityIndex(reference, current);
+  const double want =
+      2 * 0.4 * std::log(5.0) + 8 * (1e-4 - 0.1) * std::log(1e-4 / 0.1);
+  const absl::StatusOr<double> psi =
+      PopulationStabilityIndex(reference, current);
   ASSERT_TRUE(psi.ok()) << psi.status();
   EXPECT_NEAR(*psi, want, 1e-12);
   EXPECT_NEAR(*psi, 6.808228348909805, 1e-12);
@@ -177,45 +187,56 @@ TEST(PsiTest, HandComputed) {
   // Bin edges are right-closed: 9 is in the first bin, 9.5 in the second.
   const std::vector<double> nines(10, 9.0);
   const std::vector<double> nine_and_a_half(10, 9.5);
-  const double one_bin = 0.9 * std::log(1 / 0.1) + 9 * (1e-4 - 0.1) * std::log(1e-4 / 0.1);
+  const double one_bin =
+      0.9 * std::log(1 / 0.1) + 9 * (1e-4 - 0.1) * std::log(1e-4 / 0.1);
   EXPECT_NEAR(*PopulationStabilityIndex(reference, nines), one_bin, 1e-12);
-  EXPECT_NEAR(*PopulationStabilityIndex(reference, nine_and_a_half), one_bin, 1e-12);
+  EXPECT_NEAR(*PopulationStabilityIndex(reference, nine_and_a_half), one_bin,
+              1e-12);
   PsiOptions five;
   five.bins = 5;
   five.epsilon = 1e-3;
   // Two bins of 20 % each hold 50 %; three empty ones.
-  const double want5 = 2 * 0.3 * std::log(0.5 / 0.2) + 3 * (1e-3 - 0.2) * std::log(1e-3 / 0.2);
-  EXPECT_NEAR(*PopulationStabilityIndex(reference, current, five), want5, 1e-12);
+  const double want5 =
+      2 * 0.3 * std::log(0.5 / 0.2) + 3 * (1e-3 - 0.2) * std::log(1e-3 / 0.2);
+  EXPECT_NEAR(*PopulationStabilityIndex(reference, current, five), want5,
+              1e-12);
 }
 
 TEST(PsiTest, TiesMergeBins) {
   // A constant reference has one bin: nothing can drift in PSI terms.
   const std::vector<double> constant(100, 3.0);
-  EXPECT_EQ(*PopulationStabilityIndex(constant, std::vector<double>{1, 2, 3, 4}), 0);
+  EXPECT_EQ(
+      *PopulationStabilityIndex(constant, std::vector<double>{1, 2, 3, 4}), 0);
   // Two values, 90 % / 10 %: two bins, (-inf, 0] and (0, inf).
   std::vector<double> reference(90, 0.0);
   reference.insert(reference.end(), 10, 1.0);
   std::vector<double> current(50, 0.0);
   current.insert(current.end(), 50, 1.0);
-  const double want = (0.5 - 0.9) * std::log(0.5 / 0.9) + (0.5 - 0.1) * std::log(0.5 / 0.1);
+  const double want =
+      (0.5 - 0.9) * std::log(0.5 / 0.9) + (0.5 - 0.1) * std::log(0.5 / 0.1);
   EXPECT_NEAR(*PopulationStabilityIndex(reference, current), want, 1e-12);
 }
 
 TEST(PsiTest, InvalidInput) {
   const std::vector<double> ok = {1, 2, 3};
-  EXPECT_EQ(Reason(PopulationStabilityIndex({}, ok).status()), kReasonDriftSampleInvalid);
-  EXPECT_EQ(Reason(PopulationStabilityIndex(ok, {}).status()), kReasonDriftSampleInvalid);
-  EXPECT_EQ(Reason(PopulationStabilityIndex(ok, std::vector<double>{kNaN}).status()),
+  EXPECT_EQ(Reason(PopulationStabilityIndex({}, ok).status()),
             kReasonDriftSampleInvalid);
-  for (const PsiOptions& bad : {PsiOptions{1, 1e-4}, PsiOptions{1001, 1e-4}, PsiOptions{10, 0},
-                                PsiOptions{10, 0.5}, PsiOptions{10, kNaN}}) {
+  EXPECT_EQ(Reason(PopulationStabilityIndex(ok, {}).status()),
+            kReasonDriftSampleInvalid);
+  EXPECT_EQ(
+      Reason(PopulationStabilityIndex(ok, std::vector<double>{kNaN}).status()),
+      kReasonDriftSampleInvalid);
+  for (const PsiOptions& bad :
+       {PsiOptions{1, 1e-4}, PsiOptions{1001, 1e-4}, PsiOptions{10, 0},
+        PsiOptions{10, 0.5}, PsiOptions{10, kNaN}}) {
     const absl::StatusOr<double> r = PopulationStabilityIndex(ok, ok, bad);
     EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_EQ(Reason(r.status()), kReasonDriftOptionsInvalid);
   }
 }
 
-// --- Thresholds -----------------------------------------------------------------
+// --- Thresholds
+// -----------------------------------------------------------------
 
 TEST(DriftThresholdsTest, MeanPlusMinusThreeSigmaJustUnderAndOver) {
   // Statistics 1..10: mean 5.5, population sd sqrt(8.25) = 2.8723, so the
@@ -252,7 +273,8 @@ TEST(DriftThresholdsTest, MeanPlusMinusThreeSigmaJustUnderAndOver) {
   EXPECT_FALSE(IsOutsideThresholds(100, none));
 }
 
-// --- The reference-chunk rule ---------------------------------------------------
+// --- The reference-chunk rule
+// ---------------------------------------------------
 
 DriftOptions Psi() {
   DriftOptions o;
@@ -263,7 +285,8 @@ DriftOptions Psi() {
 TEST(UnivariateDriftTest, NotEnoughData) {
   const std::vector<double> reference = Normal(5000, 0, 1, 1);
   // 499 current rows (< 500).
-  absl::StatusOr<DriftResult> r = UnivariateDrift(reference, Normal(499, 5, 1, 2));
+  absl::StatusOr<DriftResult> r =
+      UnivariateDrift(reference, Normal(499, 5, 1, 2));
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->verdict, Verdict::kNotEnoughData);
   EXPECT_GT(r->statistic, 0.9);  // still reported
@@ -283,7 +306,8 @@ TEST(UnivariateDriftTest, NotEnoughData) {
   DriftOptions small;
   small.min_current_rows = 50;
   small.min_reference_chunks = 5;
-  r = UnivariateDrift(std::span(reference).first(250), Normal(50, 5, 1, 3), small);
+  r = UnivariateDrift(std::span(reference).first(250), Normal(50, 5, 1, 3),
+                      small);
   EXPECT_EQ(r->verdict, Verdict::kFailing);
   EXPECT_EQ(r->reference_statistics.size(), 5u);
 }
@@ -297,53 +321,70 @@ TEST(UnivariateDriftTest, ReferenceChunksAreConsecutiveRunsOfTheCurrentSize) {
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->reference_statistics.size(), 10u);
   for (size_t c = 0; c < 10; ++c) {
-    const std::vector<double> chunk(reference.begin() + c * 500, reference.begin() + (c + 1) * 500);
-    EXPECT_NEAR(r->reference_statistics[c], BruteForceKs(chunk, reference), 1e-15) << c;
+    const std::vector<double> chunk(reference.begin() + c * 500,
+                                    reference.begin() + (c + 1) * 500);
+    EXPECT_NEAR(r->reference_statistics[c], BruteForceKs(chunk, reference),
+                1e-15)
+        << c;
   }
   EXPECT_NEAR(r->statistic, BruteForceKs(current, reference), 1e-15);
-  const DriftThresholds t = ThresholdsFromReferenceChunks(r->reference_statistics, 3);
+  const DriftThresholds t =
+      ThresholdsFromReferenceChunks(r->reference_statistics, 3);
   EXPECT_EQ(r->thresholds.upper, t.upper);
   EXPECT_EQ(r->thresholds.lower, t.lower);
   // And with PSI: each chunk against the reference's bins.
-  const absl::StatusOr<DriftResult> p = UnivariateDrift(reference, current, Psi());
+  const absl::StatusOr<DriftResult> p =
+      UnivariateDrift(reference, current, Psi());
   ASSERT_TRUE(p.ok());
   for (size_t c = 0; c < 10; ++c) {
-    const std::vector<double> chunk(reference.begin() + c * 500, reference.begin() + (c + 1) * 500);
-    EXPECT_NEAR(p->reference_statistics[c], *PopulationStabilityIndex(reference, chunk), 1e-12);
+    const std::vector<double> chunk(reference.begin() + c * 500,
+                                    reference.begin() + (c + 1) * 500);
+    EXPECT_NEAR(p->reference_statistics[c],
+                *PopulationStabilityIndex(reference, chunk), 1e-12);
   }
-  EXPECT_NEAR(p->statistic, *PopulationStabilityIndex(reference, current), 1e-12);
+  EXPECT_NEAR(p->statistic, *PopulationStabilityIndex(reference, current),
+              1e-12);
   // Against the rest of the reference: KS exactly D(chunk, reference minus
   // the chunk); the current chunk is still compared with the whole.
   DriftOptions rest;
   rest.reference_chunk_baseline = ReferenceChunkBaseline::kRestOfReference;
-  const absl::StatusOr<DriftResult> k = UnivariateDrift(reference, current, rest);
+  const absl::StatusOr<DriftResult> k =
+      UnivariateDrift(reference, current, rest);
   ASSERT_TRUE(k.ok());
   for (size_t c = 0; c < 10; ++c) {
     std::vector<double> others(reference.begin(), reference.begin() + c * 500);
-    others.insert(others.end(), reference.begin() + (c + 1) * 500, reference.end());
-    const std::vector<double> chunk(reference.begin() + c * 500, reference.begin() + (c + 1) * 500);
-    EXPECT_NEAR(k->reference_statistics[c], BruteForceKs(chunk, others), 1e-12) << c;
+    others.insert(others.end(), reference.begin() + (c + 1) * 500,
+                  reference.end());
+    const std::vector<double> chunk(reference.begin() + c * 500,
+                                    reference.begin() + (c + 1) * 500);
+    EXPECT_NEAR(k->reference_statistics[c], BruteForceKs(chunk, others), 1e-12)
+        << c;
     EXPECT_GT(k->reference_statistics[c], r->reference_statistics[c]) << c;
   }
   EXPECT_EQ(k->statistic, r->statistic);
   rest.method = DriftMethod::kPsi;
-  const absl::StatusOr<DriftResult> q = UnivariateDrift(reference, current, rest);
+  const absl::StatusOr<DriftResult> q =
+      UnivariateDrift(reference, current, rest);
   ASSERT_TRUE(q.ok());
   EXPECT_EQ(q->statistic, p->statistic);
   for (size_t c = 0; c < 10; ++c) EXPECT_GT(q->reference_statistics[c], 0) << c;
 }
 
 // Counts flagged chunks over many seeds of same-distribution data.
-int FalseAlarms(DriftMethod method, int seeds, size_t reference_rows, size_t current_rows,
-                bool rest = false) {
+int FalseAlarms(DriftMethod method, int seeds, size_t reference_rows,
+                size_t current_rows, bool rest = false) {
   DriftOptions options;
   options.method = method;
-  if (rest) options.reference_chunk_baseline = ReferenceChunkBaseline::kRestOfReference;
+  if (rest)
+    options.reference_chunk_baseline = ReferenceChunkBaseline::kRestOfReference;
   int alarms = 0;
   for (int seed = 0; seed < seeds; ++seed) {
-    const std::vector<double> reference = Normal(reference_rows, 10, 2, 1000 + seed);
-    const std::vector<double> current = Normal(current_rows, 10, 2, 5000 + seed);
-    const absl::StatusOr<DriftResult> r = UnivariateDrift(reference, current, options);
+    const std::vector<double> reference =
+        Normal(reference_rows, 10, 2, 1000 + seed);
+    const std::vector<double> current =
+        Normal(current_rows, 10, 2, 5000 + seed);
+    const absl::StatusOr<DriftResult> r =
+        UnivariateDrift(reference, current, options);
     EXPECT_TRUE(r.ok());
     EXPECT_NE(r->verdict, Verdict::kNotEnoughData);
     alarms += r->verdict == Verdict::kFailing;
@@ -358,15 +399,20 @@ TEST(UnivariateDriftTest, SameDistributionRarelyAlarms) {
   // sd come from 10 or 40 skewed values: the rate is well above the 0.13 %
   // of a one-sided 3σ rule on a known normal.
   const int seeds = 500;
-  const int ks_10 = FalseAlarms(DriftMethod::kKolmogorovSmirnov, seeds, 5000, 500);
-  const int ks_40 = FalseAlarms(DriftMethod::kKolmogorovSmirnov, seeds, 20000, 500);
+  const int ks_10 =
+      FalseAlarms(DriftMethod::kKolmogorovSmirnov, seeds, 5000, 500);
+  const int ks_40 =
+      FalseAlarms(DriftMethod::kKolmogorovSmirnov, seeds, 20000, 500);
   const int psi_10 = FalseAlarms(DriftMethod::kPsi, seeds, 5000, 500);
   const int psi_40 = FalseAlarms(DriftMethod::kPsi, seeds, 20000, 500);
-  const int ks_rest = FalseAlarms(DriftMethod::kKolmogorovSmirnov, seeds, 5000, 500, true);
+  const int ks_rest =
+      FalseAlarms(DriftMethod::kKolmogorovSmirnov, seeds, 5000, 500, true);
   const int psi_rest = FalseAlarms(DriftMethod::kPsi, seeds, 5000, 500, true);
-  std::printf("false alarms of %d: KS 10 chunks %d, KS 40 chunks %d, PSI 10 chunks %d, "
-              "PSI 40 chunks %d; rest of reference: KS 10 chunks %d, PSI 10 chunks %d\n",
-              seeds, ks_10, ks_40, psi_10, psi_40, ks_rest, psi_rest);
+  std::printf(
+      "false alarms of %d: KS 10 chunks %d, KS 40 chunks %d, PSI 10 chunks %d, "
+      "PSI 40 chunks %d; rest of reference: KS 10 chunks %d, PSI 10 chunks "
+      "%d\n",
+      seeds, ks_10, ks_40, psi_10, psi_40, ks_rest, psi_rest);
   // Bounds a little above the measured rates (the seeds are fixed, so these
   // guard against regressions rather than sampling noise).
   EXPECT_LE(ks_10, seeds * 8 / 100);
@@ -385,11 +431,14 @@ TEST(UnivariateDriftTest, DetectsAOneSigmaMeanShift) {
   for (const DriftOptions& options : {DriftOptions(), Psi()}) {
     for (int seed = 0; seed < 50; ++seed) {
       const std::vector<double> reference = Normal(5000, 10, 2, 100 + seed);
-      const std::vector<double> current = Normal(500, 12, 2, 200 + seed);  // +1σ
-      const absl::StatusOr<DriftResult> r = UnivariateDrift(reference, current, options);
+      const std::vector<double> current =
+          Normal(500, 12, 2, 200 + seed);  // +1σ
+      const absl::StatusOr<DriftResult> r =
+          UnivariateDrift(reference, current, options);
       ASSERT_TRUE(r.ok());
       ASSERT_EQ(r->verdict, Verdict::kFailing)
-          << "seed " << seed << " statistic " << r->statistic << " upper " << r->thresholds.upper;
+          << "seed " << seed << " statistic " << r->statistic << " upper "
+          << r->thresholds.upper;
     }
   }
 }
@@ -398,11 +447,14 @@ TEST(UnivariateDriftTest, DetectsAVarianceChange) {
   for (const DriftOptions& options : {DriftOptions(), Psi()}) {
     for (int seed = 0; seed < 50; ++seed) {
       const std::vector<double> reference = Normal(5000, 10, 2, 300 + seed);
-      const std::vector<double> current = Normal(500, 10, 4, 400 + seed);  // σ × 2, same mean
-      const absl::StatusOr<DriftResult> r = UnivariateDrift(reference, current, options);
+      const std::vector<double> current =
+          Normal(500, 10, 4, 400 + seed);  // σ × 2, same mean
+      const absl::StatusOr<DriftResult> r =
+          UnivariateDrift(reference, current, options);
       ASSERT_TRUE(r.ok());
       ASSERT_EQ(r->verdict, Verdict::kFailing)
-          << "seed " << seed << " statistic " << r->statistic << " upper " << r->thresholds.upper;
+          << "seed " << seed << " statistic " << r->statistic << " upper "
+          << r->thresholds.upper;
     }
   }
 }
@@ -455,8 +507,10 @@ TEST(UnivariateDriftTest, TwoSidedFlagsAChunkTooAlikeTheReference) {
   DriftOptions two_sided = one_sided;
   two_sided.two_sided = true;
   EXPECT_EQ(UnivariateDrift(reference, grid)->thresholds.lower, 0);
-  const absl::StatusOr<DriftResult> one = UnivariateDrift(reference, grid, one_sided);
-  const absl::StatusOr<DriftResult> two = UnivariateDrift(reference, grid, two_sided);
+  const absl::StatusOr<DriftResult> one =
+      UnivariateDrift(reference, grid, one_sided);
+  const absl::StatusOr<DriftResult> two =
+      UnivariateDrift(reference, grid, two_sided);
   ASSERT_TRUE(one.ok() && two.ok());
   ASSERT_GT(one->thresholds.lower, 0);
   EXPECT_LT(one->statistic, one->thresholds.lower);
@@ -469,7 +523,8 @@ TEST(UnivariateDriftTest, StatisticEqualToTheThresholdIsNotDrift) {
   // every chunk statistic is 0, mean 0, sd 0, thresholds [0, 0].
   std::vector<double> chunk = Normal(500, 0, 1, 9);
   std::vector<double> reference;
-  for (int c = 0; c < 10; ++c) reference.insert(reference.end(), chunk.begin(), chunk.end());
+  for (int c = 0; c < 10; ++c)
+    reference.insert(reference.end(), chunk.begin(), chunk.end());
   std::vector<double> current = chunk;
   std::reverse(current.begin(), current.end());  // same values, other order
   absl::StatusOr<DriftResult> r = UnivariateDrift(reference, current);

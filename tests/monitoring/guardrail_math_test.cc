@@ -30,9 +30,9 @@ OutcomeWindow Requests(uint64_t requests, uint64_t errors) {
 }
 
 // Windows of the streak tests: 1,000 requests (1 % of 100k/min).
-OutcomeWindow Bad() { return Requests(1000, 30); }    // 3 %
-OutcomeWindow Good() { return Requests(1000, 10); }   // 1 %
-OutcomeWindow Thin() { return Requests(150, 150); }   // all failed, but < 200
+OutcomeWindow Bad() { return Requests(1000, 30); }   // 3 %
+OutcomeWindow Good() { return Requests(1000, 10); }  // 1 %
+OutcomeWindow Thin() { return Requests(150, 150); }  // all failed, but < 200
 
 OutcomeWindow Labelled(uint64_t labelled, uint64_t correct) {
   OutcomeWindow w;
@@ -58,12 +58,14 @@ TEST(VerdictTest, Names) {
 TEST(ErrorRateTest, ExactlyTwoPercentIsHealthy) {
   // The rule is "> 2 %": 4 errors of 200 is exactly 2 % and does not fail,
   // at every window size (the quotient is correctly rounded).
-  for (uint64_t two_percent = 4; two_percent <= 200'000; two_percent += two_percent / 5 + 1) {
+  for (uint64_t two_percent = 4; two_percent <= 200'000;
+       two_percent += two_percent / 5 + 1) {
     const uint64_t requests = two_percent * 50;
     const ErrorRateCheck at = CheckErrorRate(Requests(requests, two_percent));
     ASSERT_EQ(at.verdict, kOk) << requests;
     ASSERT_EQ(at.error_rate, 0.02) << requests;
-    ASSERT_EQ(CheckErrorRate(Requests(requests, two_percent + 1)).verdict, kBad) << requests;
+    ASSERT_EQ(CheckErrorRate(Requests(requests, two_percent + 1)).verdict, kBad)
+        << requests;
   }
   EXPECT_EQ(CheckErrorRate(Requests(200, 4)).verdict, kOk);
   EXPECT_EQ(CheckErrorRate(Requests(200, 5)).verdict, kBad);
@@ -92,7 +94,8 @@ TEST(ErrorRateTest, MinimumRequests) {
 
 TEST(ErrorRateTest, RuleValidation) {
   EXPECT_TRUE(ErrorRateRule().Validate().ok());
-  for (double bad : {-0.1, 1.0, 2.0, std::numeric_limits<double>::quiet_NaN()}) {
+  for (double bad :
+       {-0.1, 1.0, 2.0, std::numeric_limits<double>::quiet_NaN()}) {
     ErrorRateRule rule;
     rule.max_error_rate = bad;
     const absl::Status s = rule.Validate();
@@ -142,8 +145,8 @@ TEST(StreakTest, FourBadThenAGoodOneResets) {
 TEST(StreakTest, ThinWindowsNeitherCountNorBreak) {
   // Bad windows separated by thin ones: 5 bad windows with no good window
   // between them trip the rule, at the fifth bad one (9 minutes here).
-  const std::vector<OutcomeWindow> w = {Bad(), Thin(), Bad(), Thin(), Bad(),
-                                        Thin(), Bad(), Thin(), Bad(), Good()};
+  const std::vector<OutcomeWindow> w = {Bad(),  Thin(), Bad(),  Thin(), Bad(),
+                                        Thin(), Bad(),  Thin(), Bad(),  Good()};
   const StreakResult r = EvaluateErrorRateStreak(w);
   EXPECT_EQ(r.verdict, kBad);
   EXPECT_EQ(r.tripped_at, 8u);
@@ -187,9 +190,17 @@ TEST(StreakTest, TableOfVerdictSequences) {
       {{kBad, kBad, kBad, kBad, kBad}, 5, kBad, 4, 5},
       {{kBad, kBad, kBad, kBad, kOk}, 5, kOk, kNo, 0},
       {{kBad, kBad, kBad, kBad, kThin}, 5, kOk, kNo, 4},
-      {{kThin, kBad, kThin, kBad, kThin, kBad, kThin, kBad, kThin, kBad}, 5, kBad, 9, 5},
+      {{kThin, kBad, kThin, kBad, kThin, kBad, kThin, kBad, kThin, kBad},
+       5,
+       kBad,
+       9,
+       5},
       {{kBad, kBad, kOk, kBad, kBad, kBad, kBad, kBad}, 5, kBad, 7, 5},
-      {{kBad, kBad, kBad, kBad, kBad, kBad}, 5, kBad, 4, 5},  // stops at the trip
+      {{kBad, kBad, kBad, kBad, kBad, kBad},
+       5,
+       kBad,
+       4,
+       5},  // stops at the trip
       {{kOk, kBad}, 1, kBad, 1, 1},
       {{kBad}, 0, kBad, 0, 1},  // 0 is treated as 1
       {{kThin, kThin}, 1, kThin, kNo, 0},
@@ -237,28 +248,35 @@ TEST(LatencyTest, ComparesTheP99NotTheMean) {
   for (int i = 0; i < 50; ++i) candidate.Record(40.0);
   const LatencyCheck c = CheckLatency(candidate, stable);
   EXPECT_EQ(c.verdict, kBad);
-  EXPECT_NEAR(c.candidate_ms, 40.0, 40.0 * LatencyHistogram::kQuantileRelativeError);
+  EXPECT_NEAR(c.candidate_ms, 40.0,
+              40.0 * LatencyHistogram::kQuantileRelativeError);
   EXPECT_NEAR(c.ratio, 4.0, 0.05);
 }
 
 TEST(LatencyTest, MinimumSamplesPerVariant) {
   const LatencyHistogram stable = Constant(10.0, 100);
   EXPECT_EQ(CheckLatency(Constant(100.0, 99), stable).verdict, kThin);
-  EXPECT_EQ(CheckLatency(Constant(100.0, 100), Constant(10.0, 99)).verdict, kThin);
+  EXPECT_EQ(CheckLatency(Constant(100.0, 100), Constant(10.0, 99)).verdict,
+            kThin);
   EXPECT_EQ(CheckLatency(Constant(100.0, 100), stable).verdict, kBad);
-  EXPECT_EQ(CheckLatency(LatencyHistogram(), LatencyHistogram()).verdict, kThin);
+  EXPECT_EQ(CheckLatency(LatencyHistogram(), LatencyHistogram()).verdict,
+            kThin);
   LatencyRule rule;
   rule.min_samples = 10;
-  EXPECT_EQ(CheckLatency(Constant(100.0, 10), Constant(10.0, 10), rule).verdict, kBad);
+  EXPECT_EQ(CheckLatency(Constant(100.0, 10), Constant(10.0, 10), rule).verdict,
+            kBad);
   rule.max_ratio = 20;
-  EXPECT_EQ(CheckLatency(Constant(100.0, 10), Constant(10.0, 10), rule).verdict, kOk);
+  EXPECT_EQ(CheckLatency(Constant(100.0, 10), Constant(10.0, 10), rule).verdict,
+            kOk);
 }
 
 TEST(LatencyTest, ZeroStableLatency) {
-  const LatencyCheck both_zero = CheckLatency(Constant(0, 100), Constant(0, 100));
+  const LatencyCheck both_zero =
+      CheckLatency(Constant(0, 100), Constant(0, 100));
   EXPECT_EQ(both_zero.verdict, kOk);
   EXPECT_EQ(both_zero.ratio, 1.0);
-  const LatencyCheck only_stable = CheckLatency(Constant(1, 100), Constant(0, 100));
+  const LatencyCheck only_stable =
+      CheckLatency(Constant(1, 100), Constant(0, 100));
   EXPECT_EQ(only_stable.verdict, kBad);
   EXPECT_EQ(only_stable.ratio, std::numeric_limits<double>::infinity());
 }
@@ -308,16 +326,22 @@ TEST(AccuracyTest, PercentagePointsAtTheBoundary) {
   EXPECT_NEAR(c.drop, 0.05, 1e-12);
   EXPECT_EQ(CheckAccuracy(Labelled(1000, 849), stable, rule).verdict, kBad);
   // Different label counts per variant.
-  EXPECT_EQ(CheckAccuracy(Labelled(2000, 1700), Labelled(500, 450), rule).verdict, kOk);
-  EXPECT_EQ(CheckAccuracy(Labelled(2000, 1699), Labelled(500, 450), rule).verdict, kBad);
+  EXPECT_EQ(
+      CheckAccuracy(Labelled(2000, 1700), Labelled(500, 450), rule).verdict,
+      kOk);
+  EXPECT_EQ(
+      CheckAccuracy(Labelled(2000, 1699), Labelled(500, 450), rule).verdict,
+      kBad);
   rule.max_drop = 0.10;
   EXPECT_EQ(CheckAccuracy(Labelled(1000, 800), stable, rule).verdict, kOk);
   EXPECT_EQ(CheckAccuracy(Labelled(1000, 799), stable, rule).verdict, kBad);
 }
 
 TEST(AccuracyTest, MinimumLabelledPerVariant) {
-  EXPECT_EQ(CheckAccuracy(Labelled(499, 0), Labelled(1000, 900)).verdict, kThin);
-  EXPECT_EQ(CheckAccuracy(Labelled(1000, 0), Labelled(499, 499)).verdict, kThin);
+  EXPECT_EQ(CheckAccuracy(Labelled(499, 0), Labelled(1000, 900)).verdict,
+            kThin);
+  EXPECT_EQ(CheckAccuracy(Labelled(1000, 0), Labelled(499, 499)).verdict,
+            kThin);
   EXPECT_EQ(CheckAccuracy(Labelled(500, 0), Labelled(500, 500)).verdict, kBad);
   const AccuracyCheck none = CheckAccuracy(OutcomeWindow(), OutcomeWindow());
   EXPECT_EQ(none.verdict, kThin);
@@ -328,7 +352,8 @@ TEST(AccuracyTest, MinimumLabelledPerVariant) {
   EXPECT_EQ(CheckAccuracy(unlabelled, Labelled(1000, 900)).verdict, kThin);
   AccuracyRule rule;
   rule.min_labelled = 10;
-  EXPECT_EQ(CheckAccuracy(Labelled(10, 0), Labelled(10, 10), rule).verdict, kBad);
+  EXPECT_EQ(CheckAccuracy(Labelled(10, 0), Labelled(10, 10), rule).verdict,
+            kBad);
 }
 
 TEST(AccuracyTest, ZeroStableAccuracyCannotBeWorsened) {

@@ -69,9 +69,11 @@ TEST(LatencyHistogramTest, BucketLayout) {
   EXPECT_EQ(H::kOverflowMs, 131072.0);
   EXPECT_EQ(H::BucketIndex(0), H::kUnderflowBucket);
   EXPECT_EQ(H::BucketIndex(1e-300), H::kUnderflowBucket);
-  EXPECT_EQ(H::BucketIndex(std::nextafter(H::kLowestResolvedMs, 0)), H::kUnderflowBucket);
+  EXPECT_EQ(H::BucketIndex(std::nextafter(H::kLowestResolvedMs, 0)),
+            H::kUnderflowBucket);
   EXPECT_EQ(H::BucketIndex(H::kLowestResolvedMs), 1u);
-  EXPECT_EQ(H::BucketIndex(std::nextafter(H::kOverflowMs, 0)), H::kOverflowBucket - 1);
+  EXPECT_EQ(H::BucketIndex(std::nextafter(H::kOverflowMs, 0)),
+            H::kOverflowBucket - 1);
   EXPECT_EQ(H::BucketIndex(H::kOverflowMs), H::kOverflowBucket);
   EXPECT_EQ(H::BucketIndex(1e300), H::kOverflowBucket);
   EXPECT_EQ(H::BucketLowerBound(H::kUnderflowBucket), 0);
@@ -133,7 +135,7 @@ TEST(LatencyHistogramTest, UnresolvedRangesReportTheExtremes) {
   EXPECT_EQ(low.Quantile(0.5), 0.0001);  // the minimum
   H high;
   for (int i = 0; i < 100; ++i) high.Record(200'000.0 + i);  // above 131 s
-  EXPECT_EQ(high.Quantile(0.5), 200'099.0);  // the maximum
+  EXPECT_EQ(high.Quantile(0.5), 200'099.0);                  // the maximum
 }
 
 struct Distribution {
@@ -155,13 +157,17 @@ double Bimodal(std::mt19937_64& rng) {
 }
 double LogUniformWide(std::mt19937_64& rng) {
   // 1 µs .. 100 s, every octave equally likely.
-  return std::exp(std::uniform_real_distribution<double>(std::log(0.001), std::log(100'000.0))(rng));
+  return std::exp(std::uniform_real_distribution<double>(
+      std::log(0.001), std::log(100'000.0))(rng));
 }
 
 TEST(LatencyHistogramTest, QuantilesWithinStatedErrorOfExact) {
   const Distribution distributions[] = {
-      {"lognormal", LogNormal}, {"bimodal", Bimodal}, {"log-uniform 1us-100s", LogUniformWide}};
-  const double qs[] = {0.001, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999};
+      {"lognormal", LogNormal},
+      {"bimodal", Bimodal},
+      {"log-uniform 1us-100s", LogUniformWide}};
+  const double qs[] = {0.001, 0.01, 0.1,  0.25, 0.5,
+                       0.75,  0.9,  0.95, 0.99, 0.999};
   for (const Distribution& d : distributions) {
     for (size_t n : {100u, 1'000u, 100'000u}) {
       for (uint64_t seed = 1; seed <= 5; ++seed) {
@@ -176,8 +182,8 @@ TEST(LatencyHistogramTest, QuantilesWithinStatedErrorOfExact) {
           const double exact = ExactQuantile(samples, q);
           const double got = h.Quantile(q);
           ASSERT_LE(std::abs(got - exact) / exact, H::kQuantileRelativeError)
-              << d.name << " n=" << n << " seed=" << seed << " q=" << q << " exact=" << exact
-              << " got=" << got;
+              << d.name << " n=" << n << " seed=" << seed << " q=" << q
+              << " exact=" << exact << " got=" << got;
         }
       }
     }
@@ -203,7 +209,8 @@ TEST(LatencyHistogramTest, MergeEqualsRecordingEverythingInOne) {
   EXPECT_EQ(ab.min(), all.min());
   EXPECT_EQ(ab.max(), all.max());
   EXPECT_NEAR(ab.sum(), all.sum(), 1e-9 * all.sum());  // addition order differs
-  for (size_t i = 0; i < H::kBucketCount; ++i) ASSERT_EQ(ab.bucket(i), all.bucket(i)) << i;
+  for (size_t i = 0; i < H::kBucketCount; ++i)
+    ASSERT_EQ(ab.bucket(i), all.bucket(i)) << i;
   for (double q : {0.5, 0.99}) {
     EXPECT_EQ(ab.Quantile(q), all.Quantile(q));
     EXPECT_EQ(ba.Quantile(q), all.Quantile(q));

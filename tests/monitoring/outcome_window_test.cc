@@ -46,7 +46,8 @@ OutcomeWindow RandomWindow(uint64_t seed) {
   w.requests = rng() % 100'000;
   w.errors = w.requests == 0 ? 0 : rng() % (w.requests + 1);
   std::lognormal_distribution<double> latency(std::log(30.0), 1.2);
-  for (uint64_t i = 0; i < w.requests % 3000; ++i) w.latency.Record(latency(rng));
+  for (uint64_t i = 0; i < w.requests % 3000; ++i)
+    w.latency.Record(latency(rng));
   w.predictions = rng() % 100'000;
   w.labelled = rng() % 50'000;
   w.correct = w.labelled == 0 ? 0 : rng() % (w.labelled + 1);
@@ -59,7 +60,8 @@ void ExpectCorrupt(std::string_view bytes, std::string_view context) {
   const absl::StatusOr<OutcomeWindow> got = DecodeOutcomeWindow(bytes);
   ASSERT_FALSE(got.ok()) << context;
   EXPECT_EQ(got.status().code(), absl::StatusCode::kDataLoss) << context;
-  EXPECT_EQ(Reason(got.status()), kReasonWindowCorrupt) << context << ": " << got.status();
+  EXPECT_EQ(Reason(got.status()), kReasonWindowCorrupt)
+      << context << ": " << got.status();
 }
 
 TEST(OutcomeWindowTest, MergeAddsEveryCounterAndTheHistogram) {
@@ -116,15 +118,19 @@ TEST(OutcomeWindowTest, GoldenBytes) {
   w.successes = 1;
   w.trials = 2;
   w.latency.Record(1.0);  // bucket 641: (1023 << 6) - ((1013 << 6) - 1)
-  const std::string want = Sealed(
-      Bytes({0x01,                                            // version
-             0xAC, 0x02, 0x01, 0x03, 0x02, 0x01, 0x01, 0x02,  // counters (300 = AC 02)
-             0x00,                                            // invalid latencies
-             0x01,                                            // one non-empty bucket
-             0x82, 0x05, 0x01,                                // gap 642 from -1, count 1
-             0, 0, 0, 0, 0, 0, 0xF0, 0x3F,                    // sum 1.0
-             0, 0, 0, 0, 0, 0, 0xF0, 0x3F,                    // min 1.0
-             0, 0, 0, 0, 0, 0, 0xF0, 0x3F}));                 // max 1.0
+  const std::string want =
+      Sealed(Bytes({0x01,  // version
+                    0xAC, 0x02, 0x01, 0x03,
+                    0x02, 0x01, 0x01, 0x02,  // counters (300 = AC 02)
+                    0x00,                    // invalid latencies
+                    0x01,                    // one non-empty bucket
+                    0x82, 0x05, 0x01,        // gap 642 from -1, count 1
+                    0,    0,    0,    0,
+                    0,    0,    0xF0, 0x3F,  // sum 1.0
+                    0,    0,    0,    0,
+                    0,    0,    0xF0, 0x3F,  // min 1.0
+                    0,    0,    0,    0,
+                    0,    0,    0xF0, 0x3F}));  // max 1.0
   EXPECT_EQ(Encode(w), want);
   const absl::StatusOr<OutcomeWindow> back = DecodeOutcomeWindow(want);
   ASSERT_TRUE(back.ok()) << back.status();
@@ -181,7 +187,8 @@ TEST(OutcomeWindowTest, EveryBitFlipIsDataLoss) {
     flipped[bit / 8] = static_cast<char>(flipped[bit / 8] ^ (1 << (bit % 8)));
     const absl::StatusOr<OutcomeWindow> got = DecodeOutcomeWindow(flipped);
     ASSERT_FALSE(got.ok()) << "bit " << bit;
-    ASSERT_EQ(got.status().code(), absl::StatusCode::kDataLoss) << "bit " << bit;
+    ASSERT_EQ(got.status().code(), absl::StatusCode::kDataLoss)
+        << "bit " << bit;
   }
 }
 
@@ -207,25 +214,33 @@ TEST(OutcomeWindowTest, MalformedContentIsCorrupt) {
     const char* what;
     std::string body;
   } cases[] = {
-      {"non-canonical varint (0 as 80 00)", v + Bytes({0x80, 0x00, 0, 0, 0, 0, 0, 0, 0, 0})},
+      {"non-canonical varint (0 as 80 00)",
+       v + Bytes({0x80, 0x00, 0, 0, 0, 0, 0, 0, 0, 0})},
       {"varint longer than 10 bytes",
-       v + Bytes({0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01}) + zeros7 +
-           Bytes({0, 0})},
-      {"varint over 64 bits", v + Bytes({0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
-                                          0x02, 0, 0, 0, 0, 0, 0, 0, 0})},
+       v +
+           Bytes({0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                  0x01}) +
+           zeros7 + Bytes({0, 0})},
+      {"varint over 64 bits",
+       v + Bytes({0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x02, 0,
+                  0, 0, 0, 0, 0, 0, 0})},
       {"errors > requests", v + Bytes({1, 2, 0, 0, 0, 0, 0, 0, 0})},
       {"correct > labelled", v + Bytes({0, 0, 0, 1, 2, 0, 0, 0, 0})},
       {"successes > trials", v + Bytes({0, 0, 0, 0, 0, 3, 2, 0, 0})},
       {"bytes left over", v + zeros7 + Bytes({0, 0, 0})},
       {"more buckets than exist", v + zeros7 + Bytes({0, 0xC3, 0x0D})},  // 1731
-      {"bucket gap 0", v + zeros7 + Bytes({0, 1, 0, 1}) + one_ms + one_ms + one_ms},
+      {"bucket gap 0",
+       v + zeros7 + Bytes({0, 1, 0, 1}) + one_ms + one_ms + one_ms},
       {"bucket past the overflow bucket",
        v + zeros7 + Bytes({0, 1, 0xC3, 0x0D, 1}) + one_ms + one_ms + one_ms},
-      {"bucket count 0", v + zeros7 + Bytes({0, 1, 0x82, 0x05, 0}) + one_ms + one_ms + one_ms},
-      {"histogram doubles truncated", v + zeros7 + Bytes({0, 1, 0x82, 0x05, 1}) + one_ms},
+      {"bucket count 0",
+       v + zeros7 + Bytes({0, 1, 0x82, 0x05, 0}) + one_ms + one_ms + one_ms},
+      {"histogram doubles truncated",
+       v + zeros7 + Bytes({0, 1, 0x82, 0x05, 1}) + one_ms},
       {"negative sum",
        v + zeros7 + Bytes({0, 1, 0x82, 0x05, 1}) + minus_one + one_ms + one_ms},
-      {"NaN min", v + zeros7 + Bytes({0, 1, 0x82, 0x05, 1}) + one_ms + nan + one_ms},
+      {"NaN min",
+       v + zeros7 + Bytes({0, 1, 0x82, 0x05, 1}) + one_ms + nan + one_ms},
       {"min outside the first bucket",
        v + zeros7 + Bytes({0, 1, 0x82, 0x05, 1}) + one_ms + two_ms + two_ms},
       {"one value with min != max",
@@ -233,22 +248,23 @@ TEST(OutcomeWindowTest, MalformedContentIsCorrupt) {
            Bytes({0, 0, 0, 0, 0, 0x20, 0xF0, 0x3F})},  // 1.0078125, same bucket
       {"counts overflow 64 bits",
        v + zeros7 +
-           Bytes({0, 2, 0x82, 0x05, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01,
-                  0x40, 0x01}) +
+           Bytes({0, 2, 0x82, 0x05, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                  0xFF, 0xFF, 0x01, 0x40, 0x01}) +
            one_ms + one_ms + two_ms},
   };
   for (const Case& c : cases) ExpectCorrupt(Sealed(c.body), c.what);
   // The well-formed neighbour of the last cases decodes: 1 ms and 2 ms.
   const absl::StatusOr<OutcomeWindow> ok = DecodeOutcomeWindow(
-      Sealed(v + zeros7 + Bytes({0, 2, 0x82, 0x05, 1, 0x40, 1}) + Bytes({0, 0, 0, 0, 0, 0, 8, 0x40}) +
-             one_ms + two_ms));
+      Sealed(v + zeros7 + Bytes({0, 2, 0x82, 0x05, 1, 0x40, 1}) +
+             Bytes({0, 0, 0, 0, 0, 0, 8, 0x40}) + one_ms + two_ms));
   ASSERT_TRUE(ok.ok()) << ok.status();
   EXPECT_EQ(ok->latency.count(), 2u);
   EXPECT_EQ(ok->latency.sum(), 3.0);
 }
 
 TEST(OutcomeWindowTest, CorruptErrorCarriesADetail) {
-  const absl::StatusOr<OutcomeWindow> got = DecodeOutcomeWindow("garbage-bytes!!");
+  const absl::StatusOr<OutcomeWindow> got =
+      DecodeOutcomeWindow("garbage-bytes!!");
   ASSERT_FALSE(got.ok());
   const auto detail = GetErrorDetail(got.status());
   ASSERT_TRUE(detail.has_value());
@@ -259,8 +275,8 @@ TEST(OutcomeWindowTest, CorruptErrorCarriesADetail) {
 }
 
 TEST(WireTest, VarintsAreCanonical) {
-  for (uint64_t v : {uint64_t{0}, uint64_t{1}, uint64_t{127}, uint64_t{128}, uint64_t{300},
-                     uint64_t{1} << 63, UINT64_MAX}) {
+  for (uint64_t v : {uint64_t{0}, uint64_t{1}, uint64_t{127}, uint64_t{128},
+                     uint64_t{300}, uint64_t{1} << 63, UINT64_MAX}) {
     std::string s;
     wire::PutVarint(v, &s);
     std::string_view in = s;

@@ -18,13 +18,16 @@ std::string Reason(const absl::Status& status) {
   return detail ? detail->reason : "(no detail)";
 }
 
-ZTestResult RunZTest(uint64_t xc, uint64_t nc, uint64_t xs, uint64_t ns, double alpha = 0.05) {
-  const absl::StatusOr<ZTestResult> r = TwoProportionZTest(xc, nc, xs, ns, alpha);
+ZTestResult RunZTest(uint64_t xc, uint64_t nc, uint64_t xs, uint64_t ns,
+                     double alpha = 0.05) {
+  const absl::StatusOr<ZTestResult> r =
+      TwoProportionZTest(xc, nc, xs, ns, alpha);
   EXPECT_TRUE(r.ok()) << r.status();
   return r.ok() ? *r : ZTestResult();
 }
 
-OutcomeWindow Primary(uint64_t predictions, uint64_t successes, uint64_t trials) {
+OutcomeWindow Primary(uint64_t predictions, uint64_t successes,
+                      uint64_t trials) {
   OutcomeWindow w;
   w.predictions = predictions;
   w.successes = successes;
@@ -70,12 +73,16 @@ TEST(TwoProportionZTestTest, HandComputedSignificant) {
 
 TEST(TwoProportionZTestTest, SignificanceIsStrictlyBelowAlpha) {
   const ZTestResult base = RunZTest(150, 1000, 100, 1000);
-  EXPECT_EQ(RunZTest(150, 1000, 100, 1000, base.p_value).comparison, Comparison::kNotSignificant);
-  EXPECT_EQ(RunZTest(150, 1000, 100, 1000, std::nextafter(base.p_value, 1)).comparison,
+  EXPECT_EQ(RunZTest(150, 1000, 100, 1000, base.p_value).comparison,
+            Comparison::kNotSignificant);
+  EXPECT_EQ(RunZTest(150, 1000, 100, 1000, std::nextafter(base.p_value, 1))
+                .comparison,
             Comparison::kCandidateBetter);
   // alpha = 0.001 makes it not significant, 0.01 significant.
-  EXPECT_EQ(RunZTest(150, 1000, 100, 1000, 0.0005).comparison, Comparison::kNotSignificant);
-  EXPECT_EQ(RunZTest(150, 1000, 100, 1000, 0.001).comparison, Comparison::kCandidateBetter);
+  EXPECT_EQ(RunZTest(150, 1000, 100, 1000, 0.0005).comparison,
+            Comparison::kNotSignificant);
+  EXPECT_EQ(RunZTest(150, 1000, 100, 1000, 0.001).comparison,
+            Comparison::kCandidateBetter);
 }
 
 TEST(TwoProportionZTestTest, NoVarianceIsNotSignificant) {
@@ -95,8 +102,10 @@ TEST(TwoProportionZTestTest, InvalidInput) {
   for (const absl::StatusOr<ZTestResult>& r :
        {TwoProportionZTest(1, 0, 1, 10), TwoProportionZTest(1, 10, 0, 0),
         TwoProportionZTest(11, 10, 1, 10), TwoProportionZTest(1, 10, 11, 10),
-        TwoProportionZTest(1, 10, 1, 10, 0), TwoProportionZTest(1, 10, 1, 10, 1),
-        TwoProportionZTest(1, 10, 1, 10, std::numeric_limits<double>::quiet_NaN())}) {
+        TwoProportionZTest(1, 10, 1, 10, 0),
+        TwoProportionZTest(1, 10, 1, 10, 1),
+        TwoProportionZTest(1, 10, 1, 10,
+                           std::numeric_limits<double>::quiet_NaN())}) {
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_EQ(Reason(r.status()), kReasonProportionInvalid);
@@ -128,8 +137,8 @@ TEST(AbTestRuleTest, KeepsObservingBeforeEitherCondition) {
 
 TEST(AbTestRuleTest, DecidesAtTenThousandPredictionsOfBothVariantsTogether) {
   // 1,000 + 9,000 = 10,000: the two variants together, not each.
-  const absl::StatusOr<AbTestResult> r =
-      DecideAbTest(Primary(1000, 150, 1000), Primary(9000, 900, 9000), absl::Hours(1));
+  const absl::StatusOr<AbTestResult> r = DecideAbTest(
+      Primary(1000, 150, 1000), Primary(9000, 900, 9000), absl::Hours(1));
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_TRUE(r->reached_predictions);
   EXPECT_FALSE(r->reached_duration);
@@ -141,21 +150,22 @@ TEST(AbTestRuleTest, DecidesAtTenThousandPredictionsOfBothVariantsTogether) {
 
 TEST(AbTestRuleTest, DecidesAfterSevenDaysWithFewPredictions) {
   // 7 days, 100 predictions: the time limit decides; 50 vs 50 equal rates.
-  absl::StatusOr<AbTestResult> r =
-      DecideAbTest(Primary(50, 25, 50), Primary(50, 25, 50), absl::Hours(7 * 24));
+  absl::StatusOr<AbTestResult> r = DecideAbTest(
+      Primary(50, 25, 50), Primary(50, 25, 50), absl::Hours(7 * 24));
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_FALSE(r->reached_predictions);
   EXPECT_TRUE(r->reached_duration);
   EXPECT_EQ(r->decision, AbDecision::kNotSignificant);
   // A candidate clearly worse after 7 days: performance degradation.
-  r = DecideAbTest(Primary(500, 50, 500), Primary(500, 150, 500), absl::Hours(8 * 24));
+  r = DecideAbTest(Primary(500, 50, 500), Primary(500, 150, 500),
+                   absl::Hours(8 * 24));
   EXPECT_EQ(r->decision, AbDecision::kCandidateWorse);
 }
 
 TEST(AbTestRuleTest, HandComputedDecision) {
   // The hand-computed 120/1000 vs 100/1000 at the decision point.
-  const absl::StatusOr<AbTestResult> r =
-      DecideAbTest(Primary(5000, 120, 1000), Primary(5000, 100, 1000), absl::Hours(30));
+  const absl::StatusOr<AbTestResult> r = DecideAbTest(
+      Primary(5000, 120, 1000), Primary(5000, 100, 1000), absl::Hours(30));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->decision, AbDecision::kNotSignificant);
   EXPECT_NEAR(r->test->z, 1.4293008498232314, 1e-12);
@@ -175,11 +185,12 @@ TEST(AbTestRuleTest, RuleIsParameterised) {
   rule.min_predictions = 100;
   rule.max_duration = absl::Hours(1);
   rule.alpha = 0.2;
-  absl::StatusOr<AbTestResult> r =
-      DecideAbTest(Primary(50, 120, 1000), Primary(50, 100, 1000), absl::Minutes(5), rule);
+  absl::StatusOr<AbTestResult> r = DecideAbTest(
+      Primary(50, 120, 1000), Primary(50, 100, 1000), absl::Minutes(5), rule);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->decision, AbDecision::kCandidateBetter);  // p = 0.153 < 0.2
-  r = DecideAbTest(Primary(10, 120, 1000), Primary(10, 100, 1000), absl::Minutes(60), rule);
+  r = DecideAbTest(Primary(10, 120, 1000), Primary(10, 100, 1000),
+                   absl::Minutes(60), rule);
   EXPECT_TRUE(r->reached_duration);
   EXPECT_FALSE(r->reached_predictions);
 }
@@ -195,10 +206,14 @@ TEST(AbTestRuleTest, InvalidInput) {
   rule = AbTestRule();
   rule.alpha = 1;
   EXPECT_EQ(Reason(rule.Validate()), kReasonAbTestRuleInvalid);
-  EXPECT_EQ(Reason(DecideAbTest(Primary(1, 1, 1), Primary(1, 1, 1), absl::Seconds(-1)).status()),
-            kReasonAbTestRuleInvalid);
-  EXPECT_EQ(Reason(DecideAbTest(Primary(1, 2, 1), Primary(1, 1, 1), absl::Seconds(1)).status()),
-            kReasonProportionInvalid);
+  EXPECT_EQ(
+      Reason(DecideAbTest(Primary(1, 1, 1), Primary(1, 1, 1), absl::Seconds(-1))
+                 .status()),
+      kReasonAbTestRuleInvalid);
+  EXPECT_EQ(
+      Reason(DecideAbTest(Primary(1, 2, 1), Primary(1, 1, 1), absl::Seconds(1))
+                 .status()),
+      kReasonProportionInvalid);
 }
 
 }  // namespace
