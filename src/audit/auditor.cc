@@ -145,6 +145,15 @@ absl::StatusOr<AuditRecord> Auditor::Append(const AuditEvent& event) {
   return backend_->AppendAudit(std::move(record), Seal);
 }
 
+internal_storage::AuditAppend Auditor::Prepare(const AuditEvent& event) const {
+  internal_storage::AuditAppend out;
+  out.record = ToRecord(event, clock_->Now(),
+                        event.outcome.value_or(AuditOutcome::kSuccess),
+                        event.duration_ms);
+  out.seal = Seal;
+  return out;
+}
+
 absl::Status Auditor::Record(const AuditEvent& event) {
   return Append(event).status();
 }

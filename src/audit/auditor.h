@@ -51,6 +51,7 @@
 #include "src/audit/audit_record.h"
 #include "src/audit/chain.h"
 #include "src/storage/audit_backend.h"
+#include "src/storage/rollout_backend.h"
 
 namespace slipway::internal_audit {
 
@@ -141,6 +142,13 @@ class Auditor {
 
   // As Record, and returns the record as stored (seq, hashes).
   absl::StatusOr<AuditRecord> Append(const AuditEvent& event);
+
+  // Builds the record of `event` (timestamp now, outcome event.outcome or
+  // success, duration_ms as given) with the seal that hashes it, for a
+  // backend that appends it inside its own transaction (the rollout
+  // controller writes a transition and its record in one transaction,
+  // RolloutBackend::ApplyTransition). Nothing is written here.
+  internal_storage::AuditAppend Prepare(const AuditEvent& event) const;
 
   // Runs `op` and appends its record (outcome per the header comment,
   // reason/message from its error, timestamp at the start, duration_ms

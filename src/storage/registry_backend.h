@@ -111,7 +111,9 @@ class RegistryBackend {
                                      std::string_view version) = 0;
 
   // Deployment history (written by rollouts) and holds (a rollout in
-  // progress holds the versions it uses).
+  // progress holds the versions it uses). All three are idempotent:
+  // recording the same (endpoint, model, version, at_ms) again, setting a
+  // hold that exists or releasing one that does not changes nothing.
   virtual absl::Status RecordDeployment(std::string_view endpoint,
                                         std::string_view model,
                                         std::string_view version,

@@ -936,8 +936,12 @@ absl::Status SqliteRegistryBackend::RecordDeployment(std::string_view endpoint,
                                                      int64_t at_ms) {
   return db_->RunInTransaction([&](Transaction& tx) {
     return Exec(tx,
+                // Idempotent: the rollout controller re-runs a completed
+                // rollout's actions after a crash, with the same time.
                 "INSERT INTO deployment (endpoint, model, version, deployed_ms) "
-                "VALUES (?1, ?2, ?3, ?4)",
+                "SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM "
+                "deployment WHERE endpoint = ?1 AND model = ?2 AND version = "
+                "?3 AND deployed_ms = ?4)",
                 [&](Statement& st) {
                   st.BindText(1, endpoint);
                   st.BindText(2, model);
