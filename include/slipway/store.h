@@ -35,6 +35,7 @@
 #include "slipway/env.h"
 #include "slipway/audit.h"
 #include "slipway/registry.h"
+#include "slipway/rollout.h"
 #include "slipway/tracking.h"
 #include "slipway/validate.h"
 
@@ -329,6 +330,77 @@ class Store {
                                              const Actor& actor = {}) = 0;
   virtual absl::Status ClearEmergencyStop(const Actor& actor = {}) = 0;
   virtual absl::StatusOr<EmergencyStopState> GetEmergencyStop() = 0;
+
+  // --- Endpoints, pipelines, features (slipway/rollout.h) ---
+  // Audited; refused with EMERGENCY_STOP_ACTIVE in production while the
+  // stop is set. Once registered, endpoint and pipeline names are also
+  // checked for registration by the validators (ENDPOINT_NOT_REGISTERED,
+  // PIPELINE_NOT_REGISTERED) wherever this store's policy is used.
+  // AlreadyExists ENDPOINT_EXISTS; validation errors for the names.
+  virtual absl::StatusOr<EndpointInfo> RegisterEndpoint(
+      std::string_view name, std::string_view environment,
+      std::string_view model, std::string_view stable_version,
+      const std::vector<AlertRuleSpec>& alert_rules,
+      const Actor& actor = {}) = 0;
+  // NotFound ENDPOINT_NOT_FOUND.
+  virtual absl::StatusOr<EndpointInfo> GetEndpoint(std::string_view name) = 0;
+  virtual absl::StatusOr<std::vector<EndpointInfo>> ListEndpoints() = 0;
+  // The routing snapshot serving processes follow.
+  virtual absl::StatusOr<RoutingInfo> GetRouting(std::string_view endpoint) = 0;
+  // AlreadyExists PIPELINE_EXISTS.
+  virtual absl::Status RegisterPipeline(std::string_view name,
+                                        std::string_view environment = "",
+                                        const Actor& actor = {}) = 0;
+  // A run's data-quality results (the SPEC §2 data quality gate reads the
+  // newest). NotFound PIPELINE_NOT_FOUND.
+  virtual absl::Status RecordPipelineRun(const PipelineRunInfo& run,
+                                         const Actor& actor = {}) = 0;
+  // AlreadyExists FEATURE_EXISTS.
+  virtual absl::Status RegisterFeature(const FeatureSpec& feature,
+                                       const Actor& actor = {}) = 0;
+
+  // --- Rollouts (docs/rollouts.md; SPEC §2-§5) ---
+  // deploy: checks the SPEC §2 gates (enforced in production, warned and
+  // audited elsewhere), records the rollback plan, then starts the plan.
+  // FailedPrecondition GATE_*, ROLLOUT_ACTIVE, EMERGENCY_STOP_ACTIVE, ...
+  virtual absl::StatusOr<RolloutStatus> Deploy(
+      std::string_view model, std::string_view version,
+      std::string_view endpoint, const DeployOptions& options = {}) = 0;
+  // approve: the role the awaited stage names (ROLE_REQUIRED otherwise).
+  virtual absl::StatusOr<RolloutStatus> ApproveRollout(
+      std::string_view rollout_id, std::string_view stage,
+      const Actor& actor = {}) = 0;
+  virtual absl::StatusOr<RolloutStatus> RollbackRollout(
+      std::string_view rollout_id, std::string_view reason = "manual",
+      const Actor& actor = {}) = 0;
+  virtual absl::StatusOr<RolloutStatus> AbortRollout(
+      std::string_view rollout_id, std::string_view reason = "",
+      const Actor& actor = {}) = 0;
+  // After a halt (drift, or the emergency stop once cleared).
+  virtual absl::StatusOr<RolloutStatus> ResumeRollout(
+      std::string_view rollout_id, const Actor& actor = {}) = 0;
+  // A drift monitor's finding: halts when sigma exceeds the plan's limit.
+  virtual absl::StatusOr<RolloutStatus> ReportDrift(
+      std::string_view rollout_id, std::string_view feature, double sigma,
+      const Actor& actor = {}) = 0;
+  // status: stage, weights, time in stage, guardrail readings, next gate.
+  // NotFound ROLLOUT_NOT_FOUND.
+  virtual absl::StatusOr<RolloutStatus> GetRollout(
+      std::string_view rollout_id) = 0;
+  // Newest first; every endpoint when `endpoint` is empty.
+  virtual absl::StatusOr<std::vector<RolloutStatus>> ListRollouts(
+      std::string_view endpoint = "", bool active_only = false) = 0;
+  // tick: one controller pass over every active rollout (read windows,
+  // evaluate guardrails and gates, persist, act). Returns the number of
+  // transitions made.
+  virtual absl::StatusOr<int> Tick() = 0;
+  // One replica's outcomes of `version` on `endpoint` in the minute that
+  // contains `minute_ms` (replaces that replica's earlier window).
+  virtual absl::Status RecordOutcomes(std::string_view endpoint,
+                                      std::string_view version,
+                                      int64_t minute_ms,
+                                      const OutcomeCounts& outcomes,
+                                      std::string_view replica = "") = 0;
 
  protected:
   Store() = default;

@@ -18,6 +18,9 @@
 #include "src/audit/emergency_stop.h"
 #include "src/errors/strings.h"
 #include "src/registry/registry.h"
+#include "src/rollout/controller.h"
+#include "src/rollout/plan.h"
+#include "src/monitoring/guardrail_math.h"
 #include "src/storage/store_backends.h"
 #include "src/tracking/tracker.h"
 
@@ -47,6 +50,167 @@ AuditRecord ToPublic(const internal_storage::AuditRecord& r) {
   out.message = r.message;
   out.prev_hash = r.prev_hash;
   out.hash = r.hash;
+  return out;
+}
+
+// Endpoint and pipeline names are registered once the rollout backend has
+// them (ValidationPolicy::registry).
+class BackendNames final : public NameRegistry {
+ public:
+  explicit BackendNames(internal_storage::RolloutBackend* backend)
+      : backend_(backend) {}
+  absl::StatusOr<bool> IsRegistered(RegisteredKind kind,
+                                    std::string_view name) const override {
+    absl::Status s = kind == RegisteredKind::kEndpoint
+                         ? backend_->GetEndpoint(name).status()
+                         : backend_->GetPipeline(name).status();
+    if (s.ok()) return true;
+    if (absl::IsNotFound(s)) return false;
+    return s;
+  }
+
+ private:
+  internal_storage::RolloutBackend* const backend_;
+};
+
+EndpointInfo ToPublic(const internal_storage::EndpointRecord& e) {
+  EndpointInfo out;
+  out.name = e.name;
+  out.environment = e.environment;
+  out.model = e.model;
+  out.stable_version = e.stable_version;
+  for (const auto& r : e.alert_rules) {
+    out.alert_rules.push_back(AlertRuleSpec{r.name, r.threshold});
+  }
+  out.created_ms = e.created_ms;
+  out.updated_ms = e.updated_ms;
+  return out;
+}
+
+std::string VerdictName(internal_rollout::GuardrailVerdict v) {
+  switch (v) {
+    case internal_rollout::GuardrailVerdict::kHealthy:
+      return "HEALTHY";
+    case internal_rollout::GuardrailVerdict::kFailing:
+      return "FAILING";
+    default:
+      return "NOT_ENOUGH_DATA";
+  }
+}
+
+std::string NextGate(const v1::RolloutState& s) {
+  using internal_strings::Cat;
+  const v1::Plan& plan = s.plan();
+  const int i = s.stage_index();
+  if (i < 0 || i >= plan.stages_size()) return "";
+  const v1::Stage& stage = plan.stages(i);
+  switch (s.phase()) {
+    case v1::RolloutState::AWAITING_APPROVAL:
+      return Cat("approval by role ", stage.approval_role(),
+                 " to enter stage ", stage.name());
+    case v1::RolloutState::HALTED:
+      return s.halt_cause() == v1::RolloutState::HALT_CAUSE_EMERGENCY_STOP
+                 ? "clear the emergency stop, then resume (or roll back)"
+                 : "a person decides: resume or roll back (halted by drift)";
+    case v1::RolloutState::IN_STAGE: {
+      std::string observe =
+          stage.ab().decide_by_significance()
+              ? Cat("the A/B verdict (", stage.ab().min_predictions(),
+                    " predictions or ",
+                    absl::FormatDuration(
+                        absl::Seconds(stage.ab().max_duration_seconds())),
+                    ")")
+              : Cat("observation of ",
+                    absl::FormatDuration(
+                        absl::Seconds(stage.min_observation_seconds())),
+                    " in stage ", stage.name());
+      if (i + 1 >= plan.stages_size()) {
+        return Cat(observe, ", then completion");
+      }
+      const v1::Stage& next = plan.stages(i + 1);
+      std::string then = Cat(", then stage ", next.name());
+      if (next.gate() == v1::Stage::GATE_STATISTICAL_VALIDATION) {
+        then += " (statistical validation)";
+      }
+      if (!next.approval_role().empty()) {
+        then += Cat(" after approval by role ", next.approval_role());
+      }
+      return Cat(observe, then);
+    }
+    default:
+      return "";
+  }
+}
+
+RolloutStatus ToStatus(const v1::RolloutState& s,
+                       const internal_rollout::StageReadings* r,
+                       absl::Time now) {
+  RolloutStatus out;
+  out.id = s.id();
+  out.endpoint = s.endpoint();
+  out.model = s.model();
+  out.candidate_version = s.candidate_version();
+  out.stable_version = s.stable_version();
+  out.phase = std::string(internal_rollout::PhaseName(s.phase()));
+  out.active = s.phase() != v1::RolloutState::COMPLETED &&
+               s.phase() != v1::RolloutState::ROLLED_BACK &&
+               s.phase() != v1::RolloutState::ABORTED;
+  out.stage_index = s.stage_index();
+  if (s.stage_index() >= 0 && s.stage_index() < s.plan().stages_size()) {
+    out.stage = s.plan().stages(s.stage_index()).name();
+  }
+  out.stable_weight = s.stable_weight();
+  out.candidate_weight = s.candidate_weight();
+  out.shadow = s.shadow();
+  const absl::Time entered =
+      internal_rollout::FromProtoTime(s.stage_entered_at());
+  const absl::Time until =
+      out.active ? now : internal_rollout::FromProtoTime(s.updated_at());
+  out.time_in_stage = until > entered ? until - entered : absl::ZeroDuration();
+  switch (s.halt_cause()) {
+    case v1::RolloutState::HALT_CAUSE_DRIFT:
+      out.halt_cause = "DRIFT";
+      break;
+    case v1::RolloutState::HALT_CAUSE_EMERGENCY_STOP:
+      out.halt_cause = "EMERGENCY_STOP";
+      break;
+    default:
+      break;
+  }
+  out.last_reason = s.last_reason();
+  out.next_gate = NextGate(s);
+  if (r != nullptr) {
+    GuardrailReadings& g = out.readings;
+    g.error_rate_verdict = VerdictName(r->verdicts.error_rate);
+    g.latency_verdict = VerdictName(r->verdicts.latency);
+    g.accuracy_verdict = VerdictName(r->verdicts.accuracy);
+    g.candidate_requests = r->candidate_requests;
+    g.candidate_errors = r->candidate_errors;
+    g.error_rate = r->error_rate;
+    g.error_streak = r->error_streak;
+    g.candidate_p99_ms = r->candidate_p99_ms;
+    g.stable_p99_ms = r->stable_p99_ms;
+    g.p99_ratio = r->p99_ratio;
+    g.candidate_accuracy = r->candidate_accuracy;
+    g.stable_accuracy = r->stable_accuracy;
+    g.predictions = r->verdicts.predictions;
+    g.windows = r->windows;
+  }
+  for (const v1::Approval& a : s.approvals()) {
+    out.approvals.push_back(RolloutApproval{
+        a.stage(), a.actor(), a.role(),
+        absl::ToUnixMillis(internal_rollout::FromProtoTime(a.at()))});
+  }
+  out.change_ticket = s.change_ticket();
+  out.rollback_version = s.rollback_plan().stable_version();
+  for (const std::string& n : s.gate_notes()) out.gate_notes.push_back(n);
+  out.transitions = s.transition_count();
+  out.started_ms =
+      absl::ToUnixMillis(internal_rollout::FromProtoTime(s.started_at()));
+  out.updated_ms =
+      absl::ToUnixMillis(internal_rollout::FromProtoTime(s.updated_at()));
+  absl::StatusOr<std::string> json = internal_rollout::StateToJson(s);
+  if (json.ok()) out.state_json = *std::move(json);
   return out;
 }
 
@@ -98,6 +262,10 @@ struct Services {
   std::unique_ptr<TempDir> temp_artifacts;
   std::unique_ptr<internal_artifacts::ArtifactStore> artifacts;
   std::unique_ptr<internal_registry::Registry> registry;
+  // Endpoints, pipelines, features and rollouts (on the same connection).
+  std::unique_ptr<internal_storage::RolloutBackend> rollout_backend;
+  std::unique_ptr<NameRegistry> names;
+  std::unique_ptr<internal_rollout::Controller> controller;
 };
 
 class StoreImpl final : public Store {
@@ -105,7 +273,12 @@ class StoreImpl final : public Store {
   explicit StoreImpl(std::unique_ptr<Services> s) : s_(std::move(s)) {}
 
   ~StoreImpl() override {
-    // The registry side first, then the tracker (ends and flushes runs).
+    // The rollouts and registry side first, then the tracker (ends and
+    // flushes runs; its backend owns the connection).
+    s_->controller.reset();
+    s_->options.policy.registry = nullptr;
+    s_->names.reset();
+    s_->rollout_backend.reset();
     s_->registry.reset();
     s_->artifacts.reset();
     s_->stop.reset();
@@ -285,7 +458,259 @@ class StoreImpl final : public Store {
     return out;
   }
 
+
+  // --- Endpoints, pipelines, features ---
+  absl::StatusOr<EndpointInfo> RegisterEndpoint(
+      std::string_view name, std::string_view environment,
+      std::string_view model, std::string_view stable_version,
+      const std::vector<AlertRuleSpec>& alert_rules,
+      const Actor& actor) override {
+    const std::string env = EnvironmentOr(environment);
+    internal_audit::AuditEvent event = Event(
+        env, "endpoint.create", "endpoint", name, "create", actor);
+    event.model_name = std::string(model);
+    event.model_version = std::string(stable_version);
+    internal_storage::EndpointRecord rec;
+    absl::Status s = s_->auditor->Run(event, [&]() -> absl::Status {
+      ValidationPolicy syntax = s_->options.policy;
+      syntax.registry = nullptr;  // being registered now
+      if (absl::Status v = validate::EndpointName(name, syntax); !v.ok()) {
+        return v;
+      }
+      if (absl::Status v = validate::EnvironmentName(env, syntax); !v.ok()) {
+        return v;
+      }
+      if (absl::Status v = validate::ModelName(model); !v.ok()) return v;
+      if (!stable_version.empty()) {
+        if (absl::Status v = validate::ModelVersion(stable_version, env, syntax);
+            !v.ok()) {
+          return v;
+        }
+      }
+      if (absl::Status v = s_->stop->Check(
+              internal_audit::Operation::kEndpointCreate, event);
+          !v.ok()) {
+        return v;
+      }
+      rec.name = std::string(name);
+      rec.environment = env;
+      rec.model = std::string(model);
+      rec.stable_version = std::string(stable_version);
+      for (const AlertRuleSpec& r : alert_rules) {
+        rec.alert_rules.push_back({r.name, r.threshold});
+      }
+      rec.created_ms = NowMs();
+      rec.updated_ms = rec.created_ms;
+      return s_->rollout_backend->CreateEndpoint(rec);
+    });
+    if (!s.ok()) return s;
+    return GetEndpoint(name);
+  }
+  absl::StatusOr<EndpointInfo> GetEndpoint(std::string_view name) override {
+    absl::StatusOr<internal_storage::EndpointRecord> e =
+        s_->rollout_backend->GetEndpoint(name);
+    if (!e.ok()) return e.status();
+    return ToPublic(*e);
+  }
+  absl::StatusOr<std::vector<EndpointInfo>> ListEndpoints() override {
+    absl::StatusOr<std::vector<internal_storage::EndpointRecord>> all =
+        s_->rollout_backend->ListEndpoints();
+    if (!all.ok()) return all.status();
+    std::vector<EndpointInfo> out;
+    for (const auto& e : *all) out.push_back(ToPublic(e));
+    return out;
+  }
+  absl::StatusOr<RoutingInfo> GetRouting(std::string_view endpoint) override {
+    absl::StatusOr<internal_storage::RoutingSnapshot> r =
+        s_->rollout_backend->GetRouting(endpoint);
+    if (!r.ok()) return r.status();
+    return RoutingInfo{r->endpoint,         r->stable_version,
+                       r->candidate_version, r->candidate_weight,
+                       r->shadow,            r->generation};
+  }
+  absl::Status RegisterPipeline(std::string_view name,
+                                std::string_view environment,
+                                const Actor& actor) override {
+    const std::string env = EnvironmentOr(environment);
+    internal_audit::AuditEvent event =
+        Event(env, "pipeline.create", "pipeline", name, "create", actor);
+    return s_->auditor->Run(event, [&]() -> absl::Status {
+      ValidationPolicy syntax = s_->options.policy;
+      syntax.registry = nullptr;
+      if (absl::Status v = validate::PipelineName(name, syntax); !v.ok()) {
+        return v;
+      }
+      if (absl::Status v = validate::EnvironmentName(env, syntax); !v.ok()) {
+        return v;
+      }
+      return s_->rollout_backend->CreatePipeline(
+          internal_storage::PipelineRecord{std::string(name), env, NowMs()});
+    });
+  }
+  absl::Status RecordPipelineRun(const PipelineRunInfo& run,
+                                 const Actor& actor) override {
+    internal_audit::AuditEvent event = Event(
+        "", "pipeline.record_run", "pipeline", run.pipeline, "record_run",
+        actor);
+    return s_->auditor->Run(event, [&]() -> absl::Status {
+      absl::StatusOr<internal_storage::PipelineRecord> p =
+          s_->rollout_backend->GetPipeline(run.pipeline);
+      if (!p.ok()) return p.status();
+      internal_storage::PipelineRunRecord rec;
+      rec.pipeline = run.pipeline;
+      rec.run_ms = run.run_ms == 0 ? NowMs() : run.run_ms;
+      rec.schema_check_passed = run.schema_check_passed;
+      rec.distribution_check_passed = run.distribution_check_passed;
+      rec.details_json = run.details_json.empty() ? "{}" : run.details_json;
+      return s_->rollout_backend->AddPipelineRun(rec);
+    });
+  }
+  absl::Status RegisterFeature(const FeatureSpec& feature,
+                               const Actor& actor) override {
+    const std::string env = EnvironmentOr(feature.environment);
+    internal_audit::AuditEvent event =
+        Event(env, "feature.create", "feature", feature.name, "create", actor);
+    return s_->auditor->Run(event, [&]() -> absl::Status {
+      if (absl::Status v = validate::FeatureName(feature.name,
+                                                 s_->options.policy);
+          !v.ok()) {
+        return v;
+      }
+      if (absl::Status v = s_->stop->Check(
+              internal_audit::Operation::kFeatureWrite, event);
+          !v.ok()) {
+        return v;
+      }
+      internal_storage::FeatureRecord rec;
+      rec.name = feature.name;
+      rec.dtype = feature.dtype;
+      rec.min_value = feature.min_value;
+      rec.max_value = feature.max_value;
+      rec.environment = env;
+      rec.created_ms = NowMs();
+      return s_->rollout_backend->CreateFeature(rec);
+    });
+  }
+
+  // --- Rollouts ---
+  absl::StatusOr<RolloutStatus> Deploy(std::string_view model,
+                                       std::string_view version,
+                                       std::string_view endpoint,
+                                       const DeployOptions& options) override {
+    internal_rollout::DeployOptions o;
+    o.change_ticket = options.change_ticket;
+    o.actor = options.actor.name;
+    o.role = options.actor.role;
+    o.pipeline = options.pipeline;
+    if (!options.plan_json.empty()) {
+      absl::StatusOr<v1::Plan> plan =
+          internal_rollout::PlanFromJson(options.plan_json);
+      if (!plan.ok()) return plan.status();
+      o.plan = *std::move(plan);
+    }
+    if (options.manual_approval.has_value()) {
+      o.manual_approval = internal_rollout::ManualApproval{
+          options.manual_approval->name, options.manual_approval->role};
+    }
+    return ToRolloutStatus(s_->controller->Deploy(model, version, endpoint, o));
+  }
+  absl::StatusOr<RolloutStatus> ApproveRollout(std::string_view rollout_id,
+                                               std::string_view stage,
+                                               const Actor& actor) override {
+    std::string role = actor.role;
+    if (role.empty()) {
+      if (const char* r = std::getenv("SLIPWAY_ROLE"); r != nullptr) role = r;
+    }
+    return ToRolloutStatus(
+        s_->controller->Approve(rollout_id, stage, actor.name, role));
+  }
+  absl::StatusOr<RolloutStatus> RollbackRollout(std::string_view rollout_id,
+                                                std::string_view reason,
+                                                const Actor& actor) override {
+    return ToRolloutStatus(s_->controller->Rollback(rollout_id, reason, actor.name));
+  }
+  absl::StatusOr<RolloutStatus> AbortRollout(std::string_view rollout_id,
+                                             std::string_view reason,
+                                             const Actor& actor) override {
+    return ToRolloutStatus(s_->controller->Abort(rollout_id, reason, actor.name));
+  }
+  absl::StatusOr<RolloutStatus> ResumeRollout(std::string_view rollout_id,
+                                              const Actor& actor) override {
+    return ToRolloutStatus(s_->controller->Resume(rollout_id, actor.name));
+  }
+  absl::StatusOr<RolloutStatus> ReportDrift(std::string_view rollout_id,
+                                            std::string_view feature,
+                                            double sigma,
+                                            const Actor& actor) override {
+    return ToRolloutStatus(
+        s_->controller->ReportDrift(rollout_id, feature, sigma, actor.name));
+  }
+  absl::StatusOr<RolloutStatus> GetRollout(
+      std::string_view rollout_id) override {
+    return ToRolloutStatus(s_->controller->Get(rollout_id));
+  }
+  absl::StatusOr<std::vector<RolloutStatus>> ListRollouts(
+      std::string_view endpoint, bool active_only) override {
+    absl::StatusOr<std::vector<internal_storage::RolloutRecord>> all =
+        s_->rollout_backend->ListRollouts(endpoint, active_only);
+    if (!all.ok()) return all.status();
+    std::vector<RolloutStatus> out;
+    for (const auto& rec : *all) {
+      absl::StatusOr<v1::RolloutState> st =
+          internal_rollout::StateFromJson(rec.state_json);
+      if (!st.ok()) return st.status();
+      out.push_back(ToStatus(*st, nullptr, s_->options.env.clock->Now()));
+    }
+    return out;
+  }
+  absl::StatusOr<int> Tick() override { return s_->controller->Tick(); }
+  absl::Status RecordOutcomes(std::string_view endpoint,
+                              std::string_view version, int64_t minute_ms,
+                              const OutcomeCounts& c,
+                              std::string_view replica) override {
+    internal_monitoring::OutcomeWindow w;
+    w.requests = c.requests;
+    w.errors = c.errors;
+    for (double ms : c.latencies_ms) w.latency.Record(ms);
+    w.predictions = c.predictions;
+    w.labelled = c.labelled;
+    w.correct = c.correct;
+    w.successes = c.successes;
+    w.trials = c.trials;
+    return s_->controller->RecordOutcomes(
+        endpoint, version, absl::FromUnixMillis(minute_ms), w, replica);
+  }
+
  private:
+  int64_t NowMs() const { return s_->options.env.clock->NowUnixMillis(); }
+  std::string EnvironmentOr(std::string_view environment) const {
+    return environment.empty() ? s_->options.policy.environment
+                               : std::string(environment);
+  }
+  static internal_audit::AuditEvent Event(std::string_view env,
+                                          std::string_view command,
+                                          std::string_view type,
+                                          std::string_view name,
+                                          std::string_view action,
+                                          const Actor& actor) {
+    internal_audit::AuditEvent e;
+    e.environment = std::string(env);
+    e.command = std::string(command);
+    e.resource_type = std::string(type);
+    e.resource_name = std::string(name);
+    e.action = std::string(action);
+    e.user = actor.name;
+    return e;
+  }
+  // A rollout's status with the readings of its stage now.
+  absl::StatusOr<RolloutStatus> ToRolloutStatus(
+      const absl::StatusOr<v1::RolloutState>& state) {
+    if (!state.ok()) return state.status();
+    absl::StatusOr<internal_rollout::StageReadings> r =
+        s_->controller->Readings(*state);
+    if (!r.ok()) return r.status();
+    return ToStatus(*state, &*r, s_->options.env.clock->Now());
+  }
   internal_tracking::Tracker& tracker() { return *s_->tracker; }
   internal_registry::Registry& registry() { return *s_->registry; }
 
@@ -374,6 +799,23 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(std::string_view uri,
   deps.roles = &o.roles;
   deps.clock = o.env.clock;
   s->registry = std::make_unique<internal_registry::Registry>(std::move(deps));
+  s->rollout_backend = std::move(backends->rollouts);
+  if (s->options.policy.registry == nullptr) {
+    s->names = std::make_unique<BackendNames>(s->rollout_backend.get());
+    s->options.policy.registry = s->names.get();
+  }
+  internal_rollout::ControllerDeps cdeps;
+  cdeps.rollouts = s->rollout_backend.get();
+  cdeps.registry = s->registry_backend.get();
+  cdeps.auditor = s->auditor.get();
+  cdeps.stop = s->stop.get();
+  cdeps.clock = o.env.clock;
+  cdeps.ids = o.env.id_source;
+  cdeps.policy = &o.policy;
+  internal_rollout::ControllerOptions copts;
+  copts.stop_everywhere = o.emergency_stop_everywhere;
+  s->controller = std::make_unique<internal_rollout::Controller>(
+      cdeps, std::move(copts));
   return std::unique_ptr<Store>(new StoreImpl(std::move(s)));
 }
 
