@@ -93,7 +93,8 @@ class ControllerFixture : public ::testing::Test {
     auditor_.reset();
     backends_ = internal_storage::StoreBackends{};
     absl::StatusOr<internal_storage::StoreBackends> b =
-        internal_storage::OpenStoreBackends(path(), {}, &clock_);
+        // The real clock paces busy retries between processes.
+        internal_storage::OpenStoreBackends(path(), {}, nullptr);
     ASSERT_TRUE(b.ok()) << b.status();
     backends_ = *std::move(b);
     auto no_vars = [](std::string_view) -> std::optional<std::string> {
@@ -168,7 +169,15 @@ class ControllerFixture : public ::testing::Test {
     AddVersion("2.0.0");
   }
 
-  std::string path() const { return dir_.File("store.db"); }
+  std::string path() const { return dir_.File(db_name_); }
+
+  // Closes the store (before a fork: a child opens its own).
+  void Close() {
+    ctl_.reset();
+    stop_.reset();
+    auditor_.reset();
+    backends_ = internal_storage::StoreBackends{};
+  }
 
   // Writes the minute that starts at `at` for both versions.
   void Record(std::string_view endpoint, absl::Time at, const Minute& stable,
@@ -216,6 +225,7 @@ class ControllerFixture : public ::testing::Test {
     return all->back();
   }
 
+  std::string db_name_ = "store.db";
   storage_test::TempDir dir_;
   testing::FakeClock clock_{Start()};
   internal_storage::StoreBackends backends_;
