@@ -6,6 +6,10 @@ medians of --repeats:
 
   floor            _slipway._bench.noop_fastcall("loss", v, step=i): the
                    physical floor of a Python call (call_floor.py)
+  run._noop        run._noop("loss", v, step=i): a method of the same Run
+                   that parses log_metric's arguments and returns (the floor
+                   of a method call; the difference to `floor` is CPython's
+                   method-call path)
   run.log_metric   run.log_metric("loss", v, step=i) on a file store, then
                    run.flush() (inside the timing)
   run.log_metric+ts  the same with timestamp= given: the difference is the
