@@ -8,6 +8,7 @@
 #include "slipway/status.h"
 #include "src/errors/strings.h"
 #include "src/storage/sqlite/statement.h"
+#include "src/storage/sqlite/statement_helpers.h"
 
 namespace slipway::internal_storage {
 namespace {
@@ -201,14 +202,6 @@ absl::StatusOr<std::vector<ModelVersionInfo>> ReadVersions(Transaction& tx,
     }
   }
   return out;
-}
-
-absl::Status Exec(Transaction& tx, std::string_view sql,
-                  absl::FunctionRef<void(Statement&)> bind) {
-  absl::StatusOr<Statement> st = tx.Prepare(sql);
-  if (!st.ok()) return st.status();
-  bind(*st);
-  return st->Run();
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "src/errors/strings.h"
 #include "src/storage/sqlite/sqlite_audit_backend.h"
 #include "src/storage/sqlite/statement.h"
+#include "src/storage/sqlite/statement_helpers.h"
 
 namespace slipway::internal_storage {
 namespace {
@@ -39,29 +40,6 @@ absl::Status Exists(std::string_view reason, std::string_view what,
 absl::Status EndpointNotFound(std::string_view name) {
   return NotFound("ENDPOINT_NOT_FOUND", "endpoint", name,
                   "Register it first (register_endpoint).");
-}
-
-absl::Status Exec(Transaction& tx, std::string_view sql,
-                  absl::FunctionRef<void(Statement&)> bind) {
-  absl::StatusOr<Statement> st = tx.Prepare(sql);
-  if (!st.ok()) return st.status();
-  bind(*st);
-  return st->Run();
-}
-
-// Runs `sql` (bound by `bind`) and calls `row` for every result row.
-absl::Status ForEachRow(Transaction& tx, std::string_view sql,
-                        absl::FunctionRef<void(Statement&)> bind,
-                        absl::FunctionRef<absl::Status(Statement&)> row) {
-  absl::StatusOr<Statement> st = tx.Prepare(sql);
-  if (!st.ok()) return st.status();
-  bind(*st);
-  while (true) {
-    absl::StatusOr<bool> has = st->Step();
-    if (!has.ok()) return has.status();
-    if (!*has) return absl::OkStatus();
-    if (absl::Status s = row(*st); !s.ok()) return s;
-  }
 }
 
 constexpr char kEndpointColumns[] =
