@@ -15,4 +15,5 @@ PYBIND11_MODULE(_slipway, m) {
   slipway::python::RegisterBenchBindings(m);
   slipway::python::RegisterStoreBindings(m);
   slipway::python::RegisterRegistryBindings(m);
+  slipway::python::RegisterRolloutBindings(m);
 }

@@ -1,7 +1,7 @@
 // PyStore: what a _slipway.Store instance holds. Shared by the binding files
 // that add methods to _slipway.Store (store_bindings.cc for tracking,
 // registry_bindings.cc for the registry, the audit log and the emergency
-// stop).
+// stop, rollout_bindings.cc for endpoints and rollouts).
 #ifndef SLIPWAY_BINDINGS_PYTHON_PY_STORE_H_
 #define SLIPWAY_BINDINGS_PYTHON_PY_STORE_H_
 

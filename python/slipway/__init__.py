@@ -15,7 +15,7 @@ The guide is in docs/ of the source tree (start with README.md).
 from __future__ import annotations
 
 from . import _slipway
-from . import emergency_stop, errors, registry, testing, tracking, validate
+from . import emergency_stop, errors, registry, rollout, testing, tracking, validate
 from .errors import (
     AlreadyExistsError,
     EmergencyStopError,
@@ -35,6 +35,14 @@ from .registry import (
     ModelVersion,
     RegisteredModel,
     ValidationRecord,
+)
+from .rollout import (
+    Endpoint,
+    GuardrailReadings,
+    Rollout,
+    RolloutApproval,
+    RolloutStatus,
+    Routing,
 )
 from .store import Experiment, Runs, Store, default_store, open, set_store
 from .tracking import (
@@ -61,6 +69,7 @@ __all__ = [
     "validate",
     "tracking",
     "registry",
+    "rollout",
     "emergency_stop",
     "Policy",
     "open",
@@ -89,6 +98,12 @@ __all__ = [
     "Lineage",
     "AuditRecord",
     "EmergencyStopState",
+    "Endpoint",
+    "Routing",
+    "GuardrailReadings",
+    "RolloutApproval",
+    "RolloutStatus",
+    "Rollout",
     "Error",
     "ValidationError",
     "NotFoundError",

@@ -39,6 +39,7 @@ from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Unio
 
 from . import _slipway, tracking
 from .registry import RegistryMethods
+from .rollout import RolloutMethods
 from .tracking import RunInfo, _AUTO
 
 __all__ = ["Store", "Experiment", "Runs", "open", "set_store", "default_store"]
@@ -124,12 +125,14 @@ class Runs(list):
         return pd.DataFrame(rows)
 
 
-class Store(RegistryMethods):
+class Store(RegistryMethods, RolloutMethods):
     """An open slipway store. Create with :func:`slipway.open`.
 
     Tracking (experiments, runs, metric history, search) is defined here;
     the model registry, the audit log and the emergency stop are the
-    methods of :class:`slipway.registry.RegistryMethods`.
+    methods of :class:`slipway.registry.RegistryMethods`; endpoints,
+    pipelines, features and rollouts those of
+    :class:`slipway.rollout.RolloutMethods`.
     """
 
     def __init__(self, core, uri: str) -> None:
