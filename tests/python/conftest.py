@@ -116,6 +116,25 @@ class RolloutWorld:
     def minutes(self, n, candidate=None, stable=None):
         return sum(self.minute(candidate, stable) for _ in range(n))
 
+    def walk_to(self, rollout, stage, phase="IN_STAGE"):
+        """Drives the default plan with healthy minutes and the approvals
+        it asks for until `rollout` is in `stage` with `phase`; returns its
+        status."""
+        for _ in range(400):
+            st = rollout.status()
+            if st.stage == stage and st.phase == phase:
+                return st
+            assert st.active, st
+            if st.phase == "AWAITING_APPROVAL":
+                who = self.DS_LEAD if st.stage == "canary-2" else self.PLATFORM_LEAD
+                rollout.approve(st.stage, **who)
+            elif st.stage == "shadow":
+                self.clock.advance(hours=24)
+                self.store.tick()
+            else:
+                self.minute()
+        raise AssertionError(f"never reached {stage} {phase}: {rollout.status()}")
+
 
 @pytest.fixture
 def world(tmp_path, fake_clock, clean_env):

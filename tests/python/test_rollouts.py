@@ -14,25 +14,6 @@ from conftest import RolloutWorld as W
 pytestmark = pytest.mark.usefixtures("clean_env")
 
 
-def _walk_to(world, rollout, stage, phase="IN_STAGE"):
-    """Drives the default plan (healthy outcomes, the approvals it asks
-    for) until the rollout is in `stage` with `phase`."""
-    for _ in range(400):
-        st = rollout.status()
-        if st.stage == stage and st.phase == phase:
-            return st
-        assert st.active, st
-        if st.phase == "AWAITING_APPROVAL":
-            who = W.DS_LEAD if st.stage == "canary-2" else W.PLATFORM_LEAD
-            rollout.approve(st.stage, **who)
-        elif st.stage == "shadow":
-            world.clock.advance(hours=24)
-            world.store.tick()
-        else:
-            world.minute()
-    raise AssertionError(f"never reached {stage} {phase}: {rollout.status()}")
-
-
 # --- endpoints, pipelines, features -------------------------------------------------
 
 
@@ -190,7 +171,7 @@ def test_a_good_candidate_walks_the_default_plan_to_completed(world):
 
 def test_status_readings_follow_the_outcome_windows(world):
     rollout = world.deploy()
-    _walk_to(world, rollout, "canary-1")
+    world.walk_to(rollout, "canary-1")
     world.minutes(3, candidate=W.counts(requests=1000, errors=5, latency_ms=12.0))
     g = rollout.status().readings
     assert isinstance(g, sw.GuardrailReadings)
@@ -209,7 +190,7 @@ def test_record_outcomes_takes_datetimes_strings_ms_and_numpy(world):
     np = pytest.importorskip("numpy")
     s = world.store
     rollout = world.deploy()
-    _walk_to(world, rollout, "canary-1")
+    world.walk_to(rollout, "canary-1")
     start = world.clock.now()
     minute_ms = int(start.timestamp() * 1000)
     # Three replicas, one minute, three spellings of the minute.
@@ -240,7 +221,7 @@ def test_record_outcomes_takes_datetimes_strings_ms_and_numpy(world):
 def test_three_percent_errors_at_one_percent_for_five_windows_rolls_back(world):
     store = world.store
     rollout = world.deploy()
-    _walk_to(world, rollout, "canary-1")
+    world.walk_to(rollout, "canary-1")
     gen = store.routing("fraud-prod").generation
     bad = W.counts(requests=300, errors=9)  # 3 % of >= 200 requests
     assert world.minutes(4, candidate=bad) == 0
@@ -262,7 +243,7 @@ def test_three_percent_errors_at_one_percent_for_five_windows_rolls_back(world):
 
 def test_four_bad_windows_then_a_good_one_is_not_rolled_back(world):
     rollout = world.deploy()
-    _walk_to(world, rollout, "canary-1")
+    world.walk_to(rollout, "canary-1")
     bad = W.counts(requests=300, errors=9)
     world.minutes(4, candidate=bad)
     world.minute()
@@ -280,7 +261,7 @@ def test_four_bad_windows_then_a_good_one_is_not_rolled_back(world):
 
 def test_drift_halts_and_a_person_resumes_or_rolls_back(world):
     rollout = world.deploy()
-    _walk_to(world, rollout, "canary-1")
+    world.walk_to(rollout, "canary-1")
     st = rollout.report_drift("amount", 2.5, actor="monitor")
     assert st.phase == "IN_STAGE"
     st = rollout.report_drift("amount", 3.5, actor="monitor")
@@ -305,7 +286,7 @@ def test_drift_halts_and_a_person_resumes_or_rolls_back(world):
 def test_manual_rollback_is_one_routing_swap_and_ends_the_rollout(world):
     store = world.store
     rollout = world.deploy()
-    _walk_to(world, rollout, "canary-1")
+    world.walk_to(rollout, "canary-1")
     before = store.routing("fraud-prod")
     st = rollout.rollback(actor="oncall")
     assert st.phase == "ROLLED_BACK"
@@ -363,3 +344,47 @@ def test_handles_agree_across_store_objects(world, fake_clock):
     assert same != rollout  # another store object
     same.abort(actor="bob")
     assert rollout.status().phase == "ABORTED"
+
+
+# --- audit ------------------------------------------------------------------------------
+
+
+def test_every_transition_appears_in_the_audit_log(world):
+    store = world.store
+    rollout = world.deploy()
+    world.walk_to(rollout, "full")
+    world.minute()
+    st = rollout.status()
+    assert st.phase == "COMPLETED"
+    records = [r for r in store.audit_log()
+               if r.resource_type == "rollout" and r.resource_name == rollout.id]
+    assert len(records) == st.transitions
+    assert all(r.outcome == "success" for r in records)
+    assert [r.command for r in records] == [
+        "rollout.deploy",                    # PENDING -> shadow
+        "rollout.tick",                      # -> canary-1
+        "rollout.tick",                      # -> awaiting canary-2
+        "rollout.approve",                   # -> canary-2
+        "rollout.tick",                      # -> ab
+        "rollout.tick",                      # -> awaiting full
+        "rollout.approve",                   # -> full
+        "rollout.tick",                      # -> COMPLETED
+    ]
+    assert records[-1].reason == "IN_STAGE(4) -> COMPLETED(4)"
+    for r in records:
+        assert (r.model_name, r.model_version, r.environment) == (
+            "fraud-detection", "2.4.1", "production")
+        assert r.change_ticket == "MLOPS-2024-0456"
+        assert "2.4.0" in r.rollback_config
+    approvals = [r for r in records if r.command == "rollout.approve"]
+    assert [r.user for r in approvals] == ["dana@example.com", "pat@example.com"]
+    store.verify_audit_log()
+
+
+def test_refused_steps_are_audited_too(world):
+    rollout = world.deploy()
+    with pytest.raises(sw.GateError):
+        rollout.approve("canary-2", **W.DS_LEAD)
+    last = world.store.audit_log()[-1]
+    assert (last.command, last.outcome, last.reason, last.resource_name) == (
+        "rollout.approve", "denied", "APPROVAL_NOT_EXPECTED", rollout.id)

@@ -1,14 +1,17 @@
 """SPEC.md §4 — Rollback, from Python (the scenarios of
 tests/spec/spec_4_rollback_test.cc) on real store files.
 
-Deployments and holds are written by rollouts, which have no Python API yet;
-these tests play the rollout through the internal hooks
+Most retention tests play the rollout through the internal hooks
 ``store._record_deployment`` and ``reg.store._hold_version`` /
 ``reg.store._release_hold`` (a second connection to the same store file, the
-way another process's rollout would write them).
+way another process's rollout would write them), to set up many deployments
+quickly; the rollback-plan and rollback tests, and one retention test, use
+real rollouts (``store.deploy``, the ``world`` fixture of conftest.py).
 """
 
+import json
 import os
+import time
 
 import pytest
 
@@ -161,13 +164,68 @@ def test_spec_4_deployment_hooks_need_a_store_file():
 
 # "A rollback plan (which version and configuration it returns to) is
 # recorded before a deployment starts."
-@pytest.mark.skip(reason="rollouts have no Python API yet (issue 5)")
-def test_spec_4_a_rollback_plan_is_recorded_before_a_deployment_starts():
-    pass
+def test_spec_4_a_rollback_plan_is_recorded_before_a_deployment_starts(world):
+    rollout = world.deploy()
+    st = rollout.status()
+    assert st.rollback_version == "2.4.0"
+    plan = st.state["rollback_plan"]
+    assert (plan["stable_version"], plan["stable_weight"]) == ("2.4.0", 1)
+    assert plan.get("candidate_weight", 0) == 0
+    assert plan["recorded_at"] <= st.state["started_at"]
+    # The deploy's audit record carries it: recorded in the same transaction
+    # that starts the rollout.
+    deploy = [r for r in world.store.audit_log() if r.command == "rollout.deploy"][-1]
+    assert deploy.outcome == "success" and deploy.resource_name == rollout.id
+    config = json.loads(deploy.rollback_config)
+    assert config["stable_version"] == "2.4.0" and config["stable_weight"] == 1
 
 
 # "Rollback completes in under 5 minutes from detection (the seed target);
 # in-process it is one weight swap."
-@pytest.mark.skip(reason="rollouts have no Python API yet (issue 5)")
-def test_spec_4_rollback_completes_in_under_5_minutes():
-    pass
+def test_spec_4_rollback_completes_in_under_5_minutes(world):
+    store = world.store
+    rollout = world.deploy()
+    world.walk_to(rollout, "canary-1")
+    gen = store.routing(world.ENDPOINT).generation
+    bad = world.counts(requests=300, errors=9)
+    world.minutes(4, candidate=bad)
+    assert store.routing(world.ENDPOINT).generation == gen
+    # The pass that detects the fifth bad window rolls back: no simulated
+    # time passes between detection and the swap, and the swap is one
+    # routing change.
+    detected_at = world.clock.now()
+    world.minute(candidate=bad)
+    st = rollout.status()
+    assert st.phase == "ROLLED_BACK"
+    assert st.updated_ms - int(detected_at.timestamp() * 1000) <= 60_000
+    r = store.routing(world.ENDPOINT)
+    assert (r.generation, r.stable_version, r.candidate_weight) == (gen + 1, "2.4.0", 0.0)
+
+
+def test_spec_4_a_manual_rollback_is_one_weight_swap(world):
+    store = world.store
+    rollout = world.deploy()
+    world.walk_to(rollout, "canary-2")
+    before = store.routing(world.ENDPOINT)
+    assert before.weights == {"2.4.0": 0.9, "2.4.1": 0.1}
+    started = time.monotonic()
+    rollout.rollback(reason="manual", actor="oncall")
+    assert time.monotonic() - started < 5 * 60
+    after = store.routing(world.ENDPOINT)
+    assert after.generation == before.generation + 1
+    assert after.weights == {"2.4.0": 1.0}
+
+
+def test_spec_4_a_rollout_holds_its_candidate_and_a_completed_one_is_retained(world):
+    store = world.store
+    rollout = world.deploy()
+    with pytest.raises(sw.GateError) as e:
+        store.archive_model_version(world.MODEL, world.CANDIDATE, **PLATFORM)
+    assert e.value.reason == "RETENTION_PROTECTED" and rollout.id in str(e.value)
+    world.walk_to(rollout, "full")
+    world.minute()
+    assert rollout.status().phase == "COMPLETED"
+    # Completed: the candidate is the endpoint's newest deployment.
+    with pytest.raises(sw.GateError) as e:
+        store.archive_model_version(world.MODEL, world.CANDIDATE, **PLATFORM)
+    assert e.value.reason == "RETENTION_PROTECTED" and "fraud-prod" in str(e.value)
