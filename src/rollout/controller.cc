@@ -1,5 +1,7 @@
 #include "src/rollout/controller.h"
 
+#include "slipway/version.h"
+
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -669,8 +671,13 @@ absl::StatusOr<RolloutState> Controller::Deploy(std::string_view model,
                     .fix = Cat("Deploy a version of ", ep->model,
                                " or register another endpoint.")}));
   }
+  // "v2.4.1" and "2.4.1" are one version: look it up by its canonical form.
+  absl::StatusOr<ModelVersion> parsed = ModelVersion::Parse(
+      version, ep->environment,
+      deps_.policy != nullptr ? *deps_.policy : DefaultValidationPolicy());
+  if (!parsed.ok()) return refuse(parsed.status());
   absl::StatusOr<ModelVersionInfo> info =
-      deps_.registry->GetVersion(model, version);
+      deps_.registry->GetVersion(model, parsed->canonical());
   if (!info.ok()) return refuse(info.status());
   state.set_candidate_version(info->version);
   // The stable version is what the routing row serves (written with every
@@ -873,9 +880,13 @@ absl::Status Controller::RecordOutcomes(
     std::string_view endpoint, std::string_view version, absl::Time minute,
     const internal_monitoring::OutcomeWindow& window,
     std::string_view replica) {
+  // Windows are keyed by the canonical version, as rollouts read them.
+  absl::StatusOr<ModelVersion> parsed = ModelVersion::Parse(
+      version, deps_.policy != nullptr ? *deps_.policy : DefaultValidationPolicy());
+  if (!parsed.ok()) return parsed.status();
   internal_storage::WindowRecord w;
   w.endpoint = std::string(endpoint);
-  w.version = std::string(version);
+  w.version = parsed->canonical();
   w.minute_ms = FloorMinute(absl::ToUnixMillis(minute));
   w.replica = replica.empty() ? std::string("default") : std::string(replica);
   internal_monitoring::EncodeOutcomeWindow(window, &w.data);

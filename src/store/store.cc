@@ -13,6 +13,7 @@
 
 #include "slipway/status.h"
 #include "slipway/time.h"
+#include "slipway/version.h"
 #include "src/artifacts/artifact_store.h"
 #include "src/audit/auditor.h"
 #include "src/audit/emergency_stop.h"
@@ -26,6 +27,20 @@
 
 namespace slipway {
 namespace {
+
+// An actor with its empty fields taken from the environment, as the
+// registry does: SLIPWAY_ACTOR (else $USER) and SLIPWAY_ROLE.
+Actor WithEnvironmentDefaults(const Actor& actor) {
+  Actor out = actor;
+  auto env = [](const char* name) -> std::string {
+    const char* v = std::getenv(name);
+    return v == nullptr ? std::string() : std::string(v);
+  };
+  if (out.name.empty()) out.name = env("SLIPWAY_ACTOR");
+  if (out.name.empty()) out.name = env("USER");
+  if (out.role.empty()) out.role = env("SLIPWAY_ROLE");
+  return out;
+}
 
 AuditRecord ToPublic(const internal_storage::AuditRecord& r) {
   AuditRecord out;
@@ -481,11 +496,14 @@ class StoreImpl final : public Store {
         return v;
       }
       if (absl::Status v = validate::ModelName(model); !v.ok()) return v;
+      // The stable version is kept canonical ("v2.4.0" is "2.4.0"): routing,
+      // the rollback plan and outcome windows all name it that way.
+      std::string stable;
       if (!stable_version.empty()) {
-        if (absl::Status v = validate::ModelVersion(stable_version, env, syntax);
-            !v.ok()) {
-          return v;
-        }
+        absl::StatusOr<ModelVersion> parsed =
+            ModelVersion::Parse(stable_version, env, syntax);
+        if (!parsed.ok()) return parsed.status();
+        stable = parsed->canonical();
       }
       if (absl::Status v = s_->stop->Check(
               internal_audit::Operation::kEndpointCreate, event);
@@ -495,7 +513,7 @@ class StoreImpl final : public Store {
       rec.name = std::string(name);
       rec.environment = env;
       rec.model = std::string(model);
-      rec.stable_version = std::string(stable_version);
+      rec.stable_version = stable;
       for (const AlertRuleSpec& r : alert_rules) {
         rec.alert_rules.push_back({r.name, r.threshold});
       }
@@ -617,33 +635,34 @@ class StoreImpl final : public Store {
   absl::StatusOr<RolloutStatus> ApproveRollout(std::string_view rollout_id,
                                                std::string_view stage,
                                                const Actor& actor) override {
-    std::string role = actor.role;
-    if (role.empty()) {
-      if (const char* r = std::getenv("SLIPWAY_ROLE"); r != nullptr) role = r;
-    }
+    const Actor who = WithEnvironmentDefaults(actor);
     return ToRolloutStatus(
-        s_->controller->Approve(rollout_id, stage, actor.name, role));
+        s_->controller->Approve(rollout_id, stage, who.name, who.role));
   }
   absl::StatusOr<RolloutStatus> RollbackRollout(std::string_view rollout_id,
                                                 std::string_view reason,
                                                 const Actor& actor) override {
-    return ToRolloutStatus(s_->controller->Rollback(rollout_id, reason, actor.name));
+    return ToRolloutStatus(s_->controller->Rollback(
+        rollout_id, reason, WithEnvironmentDefaults(actor).name));
   }
   absl::StatusOr<RolloutStatus> AbortRollout(std::string_view rollout_id,
                                              std::string_view reason,
                                              const Actor& actor) override {
-    return ToRolloutStatus(s_->controller->Abort(rollout_id, reason, actor.name));
+    return ToRolloutStatus(s_->controller->Abort(
+        rollout_id, reason, WithEnvironmentDefaults(actor).name));
   }
   absl::StatusOr<RolloutStatus> ResumeRollout(std::string_view rollout_id,
                                               const Actor& actor) override {
-    return ToRolloutStatus(s_->controller->Resume(rollout_id, actor.name));
+    return ToRolloutStatus(
+        s_->controller->Resume(rollout_id, WithEnvironmentDefaults(actor).name));
   }
   absl::StatusOr<RolloutStatus> ReportDrift(std::string_view rollout_id,
                                             std::string_view feature,
                                             double sigma,
                                             const Actor& actor) override {
     return ToRolloutStatus(
-        s_->controller->ReportDrift(rollout_id, feature, sigma, actor.name));
+        s_->controller->ReportDrift(rollout_id, feature, sigma,
+                                    WithEnvironmentDefaults(actor).name));
   }
   absl::StatusOr<RolloutStatus> GetRollout(
       std::string_view rollout_id) override {

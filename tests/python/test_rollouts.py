@@ -390,21 +390,15 @@ def test_refused_steps_are_audited_too(world):
         "rollout.approve", "denied", "APPROVAL_NOT_EXPECTED", rollout.id)
 
 
-# --- known core bugs (strict xfail: each flips when the C++ is fixed) --------------------
+# --- spellings, environment defaults and ties (each was a core bug) ------------------------
 
 
-@pytest.mark.xfail(strict=True, raises=sw.NotFoundError,
-                   reason="src/rollout/controller.cc Deploy looks the version up as "
-                          "given (registry GetVersion), without canonicalizing v2.4.1")
 def test_deploy_accepts_the_v_spelling_of_a_version(world):
     assert world.store.get_model_version(world.MODEL, "v2.4.1").version == "2.4.1"
     rollout = world.store.deploy(world.MODEL, "v2.4.1", endpoint=world.ENDPOINT)
     assert rollout.version == "2.4.1"
 
 
-@pytest.mark.xfail(strict=True,
-                   reason="src/store/store.cc RecordOutcomes stores the window under the "
-                          "version as given; the controller reads the canonical spelling")
 def test_record_outcomes_matches_the_v_spelling_of_a_version(world):
     rollout = world.deploy()
     world.walk_to(rollout, "canary-1")
@@ -413,9 +407,6 @@ def test_record_outcomes_matches_the_v_spelling_of_a_version(world):
     assert rollout.status().readings.candidate_requests == 500
 
 
-@pytest.mark.xfail(strict=True, raises=sw.ValidationError,
-                   reason="src/store/store.cc ApproveRollout takes the role from "
-                          "SLIPWAY_ROLE but not the actor from SLIPWAY_ACTOR / $USER")
 def test_approve_takes_the_actor_from_the_environment(world, monkeypatch):
     monkeypatch.setenv("SLIPWAY_ACTOR", "dana@example.com")
     rollout = world.deploy()
@@ -424,10 +415,14 @@ def test_approve_takes_the_actor_from_the_environment(world, monkeypatch):
     assert st.approvals[-1].actor == "dana@example.com"
 
 
-@pytest.mark.xfail(strict=True,
-                   reason="src/storage/sqlite/sqlite_rollout_backend.cc "
-                          "ConsecutiveFailedRollouts orders by updated_ms, created_ms only: "
-                          "rollouts ending in the same millisecond have no order")
+def test_the_stable_version_is_kept_canonical(world):
+    e = world.store.register_endpoint("fraud-ca", environment="staging",
+                                      model="fraud-detection", version="v2.4.0",
+                                      alert_rules=["accuracy", "latency", "drift"])
+    assert e.stable_version == "2.4.0"
+    assert world.store.routing("fraud-ca").stable_version == "2.4.0"
+
+
 def test_failed_rollouts_in_one_millisecond_still_count_in_order(world):
     world.deploy().abort(reason="wrong build")
     world.deploy().rollback(reason="bad canary")

@@ -641,8 +641,11 @@ absl::StatusOr<int> SqliteRolloutBackend::ConsecutiveFailedRollouts(
     bool counting = true;
     return ForEachRow(
         tx,
+        // Newest ended first; rollouts of one endpoint end in the order
+        // they were created (one is active at a time), so rowid breaks
+        // ties within a millisecond.
         "SELECT failed FROM rollout WHERE endpoint = ?1 AND active = 0 "
-        "ORDER BY updated_ms DESC, created_ms DESC",
+        "ORDER BY updated_ms DESC, rowid DESC",
         [&](Statement& st) { st.BindText(1, endpoint); },
         [&](Statement& st) {
           if (counting && st.ColumnInt64(0) != 0) {
