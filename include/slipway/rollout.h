@@ -60,6 +60,38 @@ struct FeatureSpec {
   std::string environment;  // empty: the policy's default
 };
 
+// SPEC §3: a feature pipeline change is validated on a 1,000-record sample
+// first (Store::ValidateFeatureSample, Store::UpdateFeature).
+struct FeatureSampleReport {
+  std::string feature;
+  bool passed = false;
+  int64_t rows = 0;
+  int64_t nulls = 0;      // NaN values
+  int64_t below_min = 0;  // values under the feature's expected minimum
+  int64_t above_max = 0;
+  double min = 0;  // over the non-null values (NaN when none)
+  double max = 0;
+  double variance = 0;  // population variance (NaN when undefined)
+  // One sentence per violated rule; empty when passed.
+  std::vector<std::string> problems;
+};
+
+// The drift check's reading of one feature of a rollout's candidate
+// (docs/rollouts.md "Drift").
+struct FeatureDriftReading {
+  std::string feature;
+  // "NOT_ENOUGH_DATA", "HEALTHY" or "DRIFT".
+  std::string verdict;
+  // Why there is no verdict yet (too few rows in the chunk or reference).
+  std::string note;
+  double statistic = 0;  // KS D or PSI of the judged chunk (NaN: none)
+  double sigma = 0;      // standard deviations above the reference chunks'
+  double threshold = 0;  // the statistic's limit: mean + max_drift_sigma σ
+  int64_t chunk_rows = 0;
+  int64_t reference_rows = 0;
+  int64_t chunk_start_ms = 0;  // start of the check interval judged
+};
+
 // One replica's outcomes of one version in one minute (the router records
 // these; tests and batch jobs may too).
 struct OutcomeCounts {
@@ -104,6 +136,8 @@ struct GuardrailReadings {
   double stable_accuracy = 0;
   int64_t predictions = 0;
   int64_t windows = 0;  // one-minute windows read
+  // Per feature with a drift reference on the endpoint.
+  std::vector<FeatureDriftReading> drift;
 };
 
 struct RolloutApproval {

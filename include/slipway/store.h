@@ -358,6 +358,47 @@ class Store {
   // AlreadyExists FEATURE_EXISTS.
   virtual absl::Status RegisterFeature(const FeatureSpec& feature,
                                        const Actor& actor = {}) = 0;
+  // An endpoint's alert rules replaced (SPEC §5: an endpoint update,
+  // refused in production while the stop is set). Audited.
+  virtual absl::StatusOr<EndpointInfo> UpdateEndpoint(
+      std::string_view name, const std::vector<AlertRuleSpec>& alert_rules,
+      const Actor& actor = {}) = 0;
+  // Deletes an endpoint that never had a rollout (FailedPrecondition
+  // ENDPOINT_IN_USE otherwise: its history is kept). Audited; refused in
+  // production while the stop is set.
+  virtual absl::Status DeleteEndpoint(std::string_view name,
+                                      const Actor& actor = {}) = 0;
+  // SPEC §3: checks a sample of a registered feature's values (NaN = null)
+  // against its expected range: at least 1,000 rows, no nulls, no infinite
+  // value, variance above zero. A failing sample is a report, not an error.
+  // NotFound FEATURE_NOT_FOUND.
+  virtual absl::StatusOr<FeatureSampleReport> ValidateFeatureSample(
+      std::string_view feature, std::span<const double> sample) = 0;
+  // A feature pipeline change: the new dtype and expected range, accepted
+  // only when `sample` (values under the new definition) passes
+  // ValidateFeatureSample; FailedPrecondition FEATURE_SAMPLE_INVALID names
+  // every problem otherwise. Audited; a feature write (SPEC §5).
+  virtual absl::Status UpdateFeature(const FeatureSpec& feature,
+                                     std::span<const double> sample,
+                                     const Actor& actor = {}) = 0;
+  // The reference values (in time order, e.g. the training data) the drift
+  // check compares `feature`'s recorded samples on `endpoint` with
+  // (docs/rollouts.md "Drift"); replaces any earlier reference. The
+  // feature must be registered; NaN is refused (DRIFT_SAMPLE_INVALID).
+  // Audited; an endpoint update (SPEC §5).
+  virtual absl::Status SetDriftReference(std::string_view endpoint,
+                                         std::string_view feature,
+                                         std::span<const double> values,
+                                         const Actor& actor = {}) = 0;
+  // One replica's sampled values of `feature` in requests `version` served
+  // on `endpoint` in the minute containing `minute_ms` (replaces that
+  // replica's earlier sample of the minute). What the drift check reads.
+  virtual absl::Status RecordFeatureSamples(std::string_view endpoint,
+                                            std::string_view version,
+                                            int64_t minute_ms,
+                                            std::string_view feature,
+                                            std::span<const double> values,
+                                            std::string_view replica = "") = 0;
 
   // --- Rollouts (docs/rollouts.md; SPEC §2-§5) ---
   // deploy: checks the SPEC §2 gates (enforced in production, warned and

@@ -137,7 +137,7 @@ std::string_view InputName(v1::Transition::InputKind kind) {
 }
 
 Controller::Controller(ControllerDeps deps, ControllerOptions options)
-    : deps_(deps), options_(std::move(options)) {
+    : deps_(deps), options_(std::move(options)), drift_(deps.rollouts) {
   const Env defaults = Env{}.WithDefaults();
   if (deps_.clock == nullptr) deps_.clock = defaults.clock;
   if (deps_.ids == nullptr) deps_.ids = defaults.id_source;
@@ -619,6 +619,10 @@ absl::StatusOr<RolloutState> Controller::ReportDrift(
         internal_rollout::Tick t{readings->verdicts};
         if (sigma > l.state.plan().guardrails().max_drift_sigma()) {
           t.verdicts.drift = DriftVerdict::kDrift;
+          t.verdicts.drift_detail =
+              Cat("feature ", feature, ": ", sigma,
+                  " standard deviations, reported by ",
+                  actor.empty() ? std::string_view("a drift monitor") : actor);
         }
         return t;
       },
@@ -721,6 +725,7 @@ absl::StatusOr<RolloutState> Controller::Deploy(std::string_view model,
   for (const internal_storage::AlertRule& rule : ep->alert_rules) {
     ctx.alert_rules.push_back(AlertRule{rule.name, KindOfRule(rule.name)});
   }
+  std::optional<int64_t> last_run_ms;
   std::string pipeline = options.pipeline;
   if (pipeline.empty()) {
     if (deps_.rollouts->GetPipeline(endpoint).ok()) {
@@ -736,8 +741,12 @@ absl::StatusOr<RolloutState> Controller::Deploy(std::string_view model,
           PipelineChecks{pipeline, Cat((*run)->run_ms),
                          (*run)->schema_check_passed,
                          (*run)->distribution_check_passed};
+      last_run_ms = (*run)->run_ms;
     }
   }
+  absl::StatusOr<bool> drift_alert = DriftAlertActive(endpoint, last_run_ms);
+  if (!drift_alert.ok()) return refuse(drift_alert.status());
+  ctx.drift_alert_active = *drift_alert;
   absl::StatusOr<int> failed =
       deps_.rollouts->ConsecutiveFailedRollouts(endpoint);
   if (!failed.ok()) return refuse(failed.status());
@@ -848,6 +857,7 @@ absl::StatusOr<int> Controller::Tick() {
       continue;
     }
     bool changed = false;
+    absl::Status drift_error;
     absl::StatusOr<RolloutState> r = Drive(
         rec.rollout_id,
         [&](const Loaded& l) -> absl::StatusOr<Input> {
@@ -861,9 +871,21 @@ absl::StatusOr<int> Controller::Tick() {
           }
           absl::StatusOr<StageReadings> readings = Readings(l.state);
           if (!readings.ok()) return readings.status();
-          return internal_rollout::Tick{readings->verdicts};
+          internal_rollout::Tick t{readings->verdicts};
+          // A drift check that cannot read its samples must not stop the
+          // guardrails: its error is reported after the pass.
+          absl::StatusOr<DriftCheckResult> drift =
+              drift_.Check(l.state, deps_.clock->Now());
+          if (!drift.ok()) {
+            drift_error = drift.status();
+          } else if (drift->drift()) {
+            t.verdicts.drift = DriftVerdict::kDrift;
+            t.verdicts.drift_detail = drift->drift_detail;
+          }
+          return t;
         },
         "", /*person=*/false, &changed);
+    note(drift_error);
     if (!r.ok()) {
       // An ended rollout (another controller finished it) is not an error.
       std::optional<ErrorDetail> d = GetErrorDetail(r.status());
@@ -874,6 +896,30 @@ absl::StatusOr<int> Controller::Tick() {
   }
   if (!first.ok()) return first;
   return transitions;
+}
+
+absl::StatusOr<bool> Controller::DriftAlertActive(
+    std::string_view endpoint,
+    const std::optional<int64_t>& last_pipeline_run_ms) {
+  absl::StatusOr<std::vector<internal_storage::RolloutRecord>> all =
+      deps_.rollouts->ListRollouts(endpoint, /*active_only=*/false);
+  if (!all.ok()) return all.status();
+  // The newest rollout that raised a drift alert decides (the backend
+  // lists oldest first).
+  for (auto it = all->rbegin(); it != all->rend(); ++it) {
+    const internal_storage::RolloutRecord& rec = *it;
+    absl::StatusOr<RolloutState> s = StateFromJson(rec.state_json);
+    if (!s.ok()) return s.status();
+    if (!s->has_drift_alert_at()) continue;
+    return !last_pipeline_run_ms.has_value() ||
+           *last_pipeline_run_ms <= Ms(s->drift_alert_at());
+  }
+  return false;
+}
+
+absl::StatusOr<DriftCheckResult> Controller::DriftReadings(
+    const RolloutState& state) {
+  return drift_.Check(state, deps_.clock->Now());
 }
 
 absl::Status Controller::RecordOutcomes(

@@ -34,12 +34,15 @@
 // has one record with outcome denied or failure (Auditor::Record). A Tick
 // that changes nothing writes nothing.
 //
-// Drift. Outcome windows carry no feature values, so Tick never reports
-// drift by itself; ReportDrift(rollout, feature, sigma) is the explicit
-// input (a drift monitor computes sigma with src/monitoring/drift.h) and
-// halts the rollout when sigma exceeds the plan's max_drift_sigma.
+// Drift. Tick judges the candidate's recorded feature samples against the
+// endpoint's drift references (drift_check.h) and halts the rollout when a
+// feature drifts beyond the plan's max_drift_sigma; ReportDrift(rollout,
+// feature, sigma) is the same input from an outside drift monitor. A drift
+// halt leaves a drift alert on the endpoint (RolloutState.drift_alert_at)
+// that the SPEC §2 data quality gate of the next Deploy reads.
 //
-// Thread-safety: thread-safe (no mutable state besides the backends').
+// Thread-safety: thread-safe (mutable state: the backends' and the drift
+// check's cache of healthy verdicts).
 #ifndef SLIPWAY_SRC_ROLLOUT_CONTROLLER_H_
 #define SLIPWAY_SRC_ROLLOUT_CONTROLLER_H_
 
@@ -58,6 +61,7 @@
 #include "src/audit/auditor.h"
 #include "src/audit/emergency_stop.h"
 #include "src/monitoring/outcome_window.h"
+#include "src/rollout/drift_check.h"
 #include "src/rollout/gates.h"
 #include "src/rollout/state_machine.h"
 #include "src/storage/registry_backend.h"
@@ -182,6 +186,8 @@ class Controller {
   // The rollout as stored, and the readings of its current stage now.
   absl::StatusOr<v1::RolloutState> Get(std::string_view rollout_id);
   absl::StatusOr<StageReadings> Readings(const v1::RolloutState& state);
+  // The drift check's per-feature readings of the rollout now.
+  absl::StatusOr<DriftCheckResult> DriftReadings(const v1::RolloutState& state);
 
   // The routing the persisted state implies (what the routing row must
   // say): stable and candidate versions and the candidate's weight.
@@ -219,8 +225,16 @@ class Controller {
     if (options_.hook) options_.hook(point);
   }
 
+  // Whether the endpoint's newest drift halt is unresolved: a rollout
+  // halted for drift that ended without a resume, with no pipeline run
+  // recorded after it (SPEC §2 data quality).
+  absl::StatusOr<bool> DriftAlertActive(
+      std::string_view endpoint,
+      const std::optional<int64_t>& last_pipeline_run_ms);
+
   ControllerDeps deps_;
   ControllerOptions options_;
+  DriftCheck drift_;
 };
 
 // Lowercase input names used in transition rows and audit commands

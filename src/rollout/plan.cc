@@ -92,6 +92,20 @@ absl::Status ValidateGuardrails(const v1::Guardrails& g) {
       {g.min_labelled_predictions() >= 1, "min_labelled_predictions",
        absl::StrFormat("%d", g.min_labelled_predictions()),
        "min_labelled_predictions >= 1"},
+      {v1::Guardrails::DriftStatistic_IsValid(g.drift_statistic()),
+       "drift_statistic", absl::StrFormat("%d", g.drift_statistic()),
+       "drift_statistic is DRIFT_STATISTIC_KS or DRIFT_STATISTIC_PSI"},
+      {g.drift_chunk_rows() >= 50 && g.drift_chunk_rows() <= 1'000'000,
+       "drift_chunk_rows", absl::StrFormat("%d", g.drift_chunk_rows()),
+       "50 <= drift_chunk_rows <= 1000000"},
+      {g.drift_min_reference_chunks() >= 2 &&
+           g.drift_min_reference_chunks() <= 10'000,
+       "drift_min_reference_chunks",
+       absl::StrFormat("%d", g.drift_min_reference_chunks()),
+       "2 <= drift_min_reference_chunks <= 10000"},
+      {g.drift_check_seconds() >= 60, "drift_check_seconds",
+       absl::StrFormat("%d", g.drift_check_seconds()),
+       "drift_check_seconds >= 60"},
   };
   for (const Check& c : checks) {
     // NaN fails every comparison above, so it is refused too.
@@ -318,6 +332,12 @@ v1::Guardrails DefaultGuardrails() {
   g.set_min_requests_per_window(200);
   g.set_min_latency_samples(100);
   g.set_min_labelled_predictions(500);
+  // Design 0004 "Drift from samples": KS on 500-row chunks against at
+  // least 40 reference chunks, one chunk per feature per hour of a stage.
+  g.set_drift_statistic(v1::Guardrails::DRIFT_STATISTIC_KS);
+  g.set_drift_chunk_rows(500);
+  g.set_drift_min_reference_chunks(40);
+  g.set_drift_check_seconds(3600);
   return g;
 }
 
@@ -389,6 +409,13 @@ void FillPlanDefaults(v1::Plan* plan) {
   }
   if (g->min_labelled_predictions() == 0) {
     g->set_min_labelled_predictions(d.min_labelled_predictions());
+  }
+  if (g->drift_chunk_rows() == 0) g->set_drift_chunk_rows(d.drift_chunk_rows());
+  if (g->drift_min_reference_chunks() == 0) {
+    g->set_drift_min_reference_chunks(d.drift_min_reference_chunks());
+  }
+  if (g->drift_check_seconds() == 0) {
+    g->set_drift_check_seconds(d.drift_check_seconds());
   }
   const v1::AbSettings ab = DefaultAbSettings();
   for (v1::Stage& s : *plan->mutable_stages()) {

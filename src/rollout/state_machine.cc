@@ -275,7 +275,9 @@ std::optional<StepResult> CheckGuardrails(const Ctx& c,
   if (v.drift == DriftVerdict::kDrift) {
     // SPEC §3: drift halts (holds its weight) and raises an alert.
     std::string why =
-        Cat("data drift beyond the guardrail ", where, ": rollout of ",
+        Cat("data drift beyond the guardrail ", where,
+            v.drift_detail.empty() ? "" : Cat(" (", v.drift_detail, ")"),
+            ": rollout of ",
             c.state.model(), " ", c.state.candidate_version(), " on ",
             c.state.endpoint(), " halted at candidate ",
             Percent(c.state.candidate_weight()),
@@ -284,6 +286,9 @@ std::optional<StepResult> CheckGuardrails(const Ctx& c,
                         {AlertAction(v1::Alert::WARNING, why)});
     r.next.set_halt_cause(v1::RolloutState::HALT_CAUSE_DRIFT);
     r.next.set_halted_from(c.state.phase());
+    // The alert stays active on the endpoint until a person resumes, or
+    // until a passing pipeline run follows it (the data quality gate).
+    *r.next.mutable_drift_alert_at() = ToProtoTime(c.now);
     return r;
   }
   return std::nullopt;
@@ -566,12 +571,19 @@ StepResult OnResume(const Ctx& c) {
       c.state.halt_cause() == v1::RolloutState::HALT_CAUSE_EMERGENCY_STOP
           ? "the emergency stop"
           : "data drift";
-  return Move(
+  StepResult r = Move(
       c, back, c.state.stage_index(),
       Cat("resumed by ", in.actor.empty() ? std::string("a person") : in.actor,
           " after ", cause, ": back to ", PhaseName(back), " (stage ",
           StageName(c, c.state.stage_index()), ")"),
       {});
+  if (c.state.halt_cause() == v1::RolloutState::HALT_CAUSE_DRIFT) {
+    // A person judged the drift: the alert is resolved, and the samples
+    // they judged are not judged again.
+    r.next.clear_drift_alert_at();
+    *r.next.mutable_drift_watch_from() = ToProtoTime(c.now);
+  }
+  return r;
 }
 
 StepResult OnEmergencyStop(const Ctx& c) {

@@ -145,6 +145,9 @@ struct StageVerdicts {
   // Accuracy dropped more than the limit below the stable's is kFailing.
   GuardrailVerdict accuracy = GuardrailVerdict::kNotEnoughData;
   DriftVerdict drift = DriftVerdict::kNone;
+  // With kDrift: what drifted, for the halt's reason and alert (e.g.
+  // "feature amount: KS 0.21, 4.3σ above the reference chunks' mean").
+  std::string drift_detail;
   AbVerdict ab = AbVerdict::kKeepObserving;
   // Requests the candidate served (mirrored requests in a shadow stage)
   // since the stage was entered; compared with Stage::min_samples.

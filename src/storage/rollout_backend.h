@@ -130,6 +130,28 @@ struct WindowRecord {
   std::string data;       // src/monitoring window encoding
 };
 
+// An endpoint's drift reference for one feature: the values the candidate's
+// inputs are compared with (design 0004 "Drift from samples").
+struct DriftReferenceRecord {
+  std::string endpoint;
+  std::string feature;
+  int64_t row_count = 0;
+  std::string data;  // src/monitoring/feature_samples.h encoding
+  int64_t updated_ms = 0;
+};
+
+// One replica's sampled values of one feature of (endpoint, version) in
+// one minute.
+struct FeatureSampleRecord {
+  std::string endpoint;
+  std::string version;
+  std::string feature;
+  int64_t minute_ms = 0;
+  std::string replica;
+  int64_t row_count = 0;
+  std::string data;  // src/monitoring/feature_samples.h encoding
+};
+
 // An audit record to append in the same transaction as a rollout change
 // (`seal` is the Auditor's: it hashes the record once seq and prev_hash are
 // known).
@@ -160,6 +182,9 @@ class RolloutBackend {
   virtual absl::StatusOr<std::optional<PipelineRunRecord>> LastPipelineRun(
       std::string_view pipeline) = 0;
   virtual absl::Status CreateFeature(const FeatureRecord& feature) = 0;
+  // Replaces dtype and the expected range (environment and creation time
+  // stay). NotFound FEATURE_NOT_FOUND.
+  virtual absl::Status UpdateFeature(const FeatureRecord& feature) = 0;
   virtual absl::StatusOr<FeatureRecord> GetFeature(std::string_view name) = 0;
 
   // --- Rollouts ---
@@ -197,6 +222,23 @@ class RolloutBackend {
   virtual absl::StatusOr<std::vector<WindowRecord>> ReadWindows(
       std::string_view endpoint, std::string_view version, int64_t from_ms,
       int64_t to_ms) = 0;
+
+  // --- Drift references and feature samples ---
+  // Inserts or replaces the reference of (endpoint, feature) and appends
+  // `audit` (if not null) in one transaction. NotFound ENDPOINT_NOT_FOUND.
+  virtual absl::Status PutDriftReference(const DriftReferenceRecord& reference,
+                                         const AuditAppend* audit) = 0;
+  // Every feature's reference of `endpoint`, by feature name.
+  virtual absl::StatusOr<std::vector<DriftReferenceRecord>>
+  ListDriftReferences(std::string_view endpoint) = 0;
+  // Inserts or replaces each replica's sample of its minute.
+  virtual absl::Status PutFeatureSamples(
+      const std::vector<FeatureSampleRecord>& samples) = 0;
+  // Every replica's samples of (endpoint, version, feature) with minute_ms
+  // in [from_ms, to_ms), ordered by minute then replica.
+  virtual absl::StatusOr<std::vector<FeatureSampleRecord>> ReadFeatureSamples(
+      std::string_view endpoint, std::string_view version,
+      std::string_view feature, int64_t from_ms, int64_t to_ms) = 0;
 };
 
 }  // namespace slipway::internal_storage

@@ -6,6 +6,8 @@
 
 #include <stdlib.h>
 
+#include <cmath>
+
 #include <filesystem>
 #include <memory>
 #include <system_error>
@@ -14,6 +16,8 @@
 #include "slipway/status.h"
 #include "slipway/time.h"
 #include "slipway/version.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "src/artifacts/artifact_store.h"
 #include "src/audit/auditor.h"
 #include "src/audit/emergency_stop.h"
@@ -21,12 +25,16 @@
 #include "src/registry/registry.h"
 #include "src/rollout/controller.h"
 #include "src/rollout/plan.h"
+#include "src/monitoring/feature_samples.h"
 #include "src/monitoring/guardrail_math.h"
+#include "src/monitoring/sample_check.h"
 #include "src/storage/store_backends.h"
 #include "src/tracking/tracker.h"
 
 namespace slipway {
 namespace {
+
+using ::slipway::internal_strings::Cat;
 
 // An actor with its empty fields taken from the environment, as the
 // registry does: SLIPWAY_ACTOR (else $USER) and SLIPWAY_ROLE.
@@ -227,6 +235,57 @@ RolloutStatus ToStatus(const v1::RolloutState& s,
   absl::StatusOr<std::string> json = internal_rollout::StateToJson(s);
   if (json.ok()) out.state_json = *std::move(json);
   return out;
+}
+
+FeatureSampleReport SampleReport(std::string_view feature,
+                                 std::span<const double> sample,
+                                 std::optional<double> min_value,
+                                 std::optional<double> max_value) {
+  const internal_monitoring::SampleCheck c =
+      internal_monitoring::CheckFeatureSample(sample, min_value, max_value);
+  FeatureSampleReport r;
+  r.feature = std::string(feature);
+  r.passed = c.passed();
+  r.rows = c.rows;
+  r.nulls = c.nulls;
+  r.below_min = c.below_min;
+  r.above_max = c.above_max;
+  r.min = c.min;
+  r.max = c.max;
+  r.variance = c.variance;
+  r.problems = c.problems;
+  return r;
+}
+
+// Sampled values for drift: non-empty, no NaN, at most 10M per call.
+absl::Status CheckSampleValues(std::string_view what,
+                               std::span<const double> values) {
+  constexpr size_t kMaxValues = 10'000'000;
+  size_t nan_at = values.size();
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (std::isnan(values[i])) {
+      nan_at = i;
+      break;
+    }
+  }
+  if (!values.empty() && values.size() <= kMaxValues &&
+      nan_at == values.size()) {
+    return absl::OkStatus();
+  }
+  return MakeError(
+      absl::StatusCode::kInvalidArgument,
+      values.empty() ? Cat("the ", what, " is empty")
+      : nan_at != values.size()
+          ? Cat("the ", what, " holds NaN at index ", nan_at)
+          : Cat("the ", what, " has ", values.size(),
+                         " values; at most ", kMaxValues, " per call"),
+      ErrorDetail{.reason = "DRIFT_SAMPLE_INVALID",
+                  .rule = "drift samples are 1 to 10,000,000 values without "
+                          "NaN (a missing value has no place in a "
+                          "distribution)",
+                  .value = std::string(what),
+                  .fix = "Drop missing values (or impute them as the model "
+                         "does) before recording."});
 }
 
 // A directory made for a ":memory:" store's artifacts, removed with it.
@@ -610,6 +669,174 @@ class StoreImpl final : public Store {
     });
   }
 
+  absl::StatusOr<EndpointInfo> UpdateEndpoint(
+      std::string_view name, const std::vector<AlertRuleSpec>& alert_rules,
+      const Actor& actor) override {
+    absl::StatusOr<internal_storage::EndpointRecord> rec =
+        s_->rollout_backend->GetEndpoint(name);
+    internal_audit::AuditEvent event =
+        Event(rec.ok() ? rec->environment : EnvironmentOr(""),
+              "endpoint.update", "endpoint", name, "update", actor);
+    absl::Status s = s_->auditor->Run(event, [&]() -> absl::Status {
+      if (!rec.ok()) return rec.status();
+      if (absl::Status v = s_->stop->Check(
+              internal_audit::Operation::kEndpointUpdate, event);
+          !v.ok()) {
+        return v;
+      }
+      rec->alert_rules.clear();
+      for (const AlertRuleSpec& r : alert_rules) {
+        rec->alert_rules.push_back({r.name, r.threshold});
+      }
+      rec->updated_ms = NowMs();
+      return s_->rollout_backend->UpdateEndpoint(*rec);
+    });
+    if (!s.ok()) return s;
+    return GetEndpoint(name);
+  }
+  absl::Status DeleteEndpoint(std::string_view name,
+                              const Actor& actor) override {
+    absl::StatusOr<internal_storage::EndpointRecord> rec =
+        s_->rollout_backend->GetEndpoint(name);
+    internal_audit::AuditEvent event =
+        Event(rec.ok() ? rec->environment : EnvironmentOr(""),
+              "endpoint.delete", "endpoint", name, "delete", actor);
+    return s_->auditor->Run(event, [&]() -> absl::Status {
+      if (!rec.ok()) return rec.status();
+      if (absl::Status v = s_->stop->Check(
+              internal_audit::Operation::kEndpointDelete, event);
+          !v.ok()) {
+        return v;
+      }
+      absl::StatusOr<std::vector<internal_storage::RolloutRecord>> rollouts =
+          s_->rollout_backend->ListRollouts(name, /*active_only=*/false);
+      if (!rollouts.ok()) return rollouts.status();
+      if (!rollouts->empty()) {
+        return MakeError(
+            absl::StatusCode::kFailedPrecondition,
+            Cat("endpoint ", name, " has ", rollouts->size(),
+                         " rollout(s) on record; its history is kept"),
+            ErrorDetail{.reason = "ENDPOINT_IN_USE",
+                        .rule = "an endpoint with rollouts is never deleted "
+                                "(SPEC §6: the audit trail names it)",
+                        .value = std::string(name),
+                        .fix = "Register a new endpoint instead, or leave "
+                               "this one unused."});
+      }
+      return s_->rollout_backend->DeleteEndpoint(name);
+    });
+  }
+  absl::StatusOr<FeatureSampleReport> ValidateFeatureSample(
+      std::string_view feature, std::span<const double> sample) override {
+    absl::StatusOr<internal_storage::FeatureRecord> f =
+        s_->rollout_backend->GetFeature(feature);
+    if (!f.ok()) return f.status();
+    return SampleReport(feature, sample, f->min_value, f->max_value);
+  }
+  absl::Status UpdateFeature(const FeatureSpec& feature,
+                             std::span<const double> sample,
+                             const Actor& actor) override {
+    absl::StatusOr<internal_storage::FeatureRecord> rec =
+        s_->rollout_backend->GetFeature(feature.name);
+    internal_audit::AuditEvent event =
+        Event(rec.ok() ? rec->environment : EnvironmentOr(feature.environment),
+              "feature.update", "feature", feature.name, "update", actor);
+    return s_->auditor->Run(event, [&]() -> absl::Status {
+      if (!rec.ok()) return rec.status();
+      if (absl::Status v = s_->stop->Check(
+              internal_audit::Operation::kFeatureWrite, event);
+          !v.ok()) {
+        return v;
+      }
+      const FeatureSampleReport report = SampleReport(
+          feature.name, sample, feature.min_value, feature.max_value);
+      if (!report.passed) {
+        return MakeError(
+            absl::StatusCode::kFailedPrecondition,
+            Cat("the sample of feature ", feature.name,
+                         " fails validation: ",
+                         absl::StrJoin(report.problems, "; ")),
+            ErrorDetail{.reason = "FEATURE_SAMPLE_INVALID",
+                        .rule = "SPEC §3: a feature pipeline change is "
+                                "validated on a 1,000-record sample first: no "
+                                "nulls, non-zero variance, values inside the "
+                                "expected range",
+                        .value = feature.name,
+                        .fix = "Fix the pipeline (or the expected range) and "
+                               "validate a new sample of at least 1,000 "
+                               "records."});
+      }
+      rec->dtype = feature.dtype.empty() ? rec->dtype : feature.dtype;
+      rec->min_value = feature.min_value;
+      rec->max_value = feature.max_value;
+      return s_->rollout_backend->UpdateFeature(*rec);
+    });
+  }
+  absl::Status SetDriftReference(std::string_view endpoint,
+                                 std::string_view feature,
+                                 std::span<const double> values,
+                                 const Actor& actor) override {
+    absl::StatusOr<internal_storage::EndpointRecord> ep =
+        s_->rollout_backend->GetEndpoint(endpoint);
+    internal_audit::AuditEvent event =
+        Event(ep.ok() ? ep->environment : EnvironmentOr(""),
+              "endpoint.set_drift_reference", "endpoint", endpoint,
+              "set_drift_reference", actor);
+    event.message = Cat("feature ", feature, ": ", values.size(),
+                                 " reference values");
+    return s_->auditor->Run(event, [&]() -> absl::Status {
+      if (!ep.ok()) return ep.status();
+      if (absl::Status v = s_->rollout_backend->GetFeature(feature).status();
+          !v.ok()) {
+        return v;
+      }
+      if (absl::Status v = CheckSampleValues("drift reference", values);
+          !v.ok()) {
+        return v;
+      }
+      if (absl::Status v = s_->stop->Check(
+              internal_audit::Operation::kEndpointUpdate, event);
+          !v.ok()) {
+        return v;
+      }
+      internal_storage::DriftReferenceRecord rec;
+      rec.endpoint = std::string(endpoint);
+      rec.feature = std::string(feature);
+      rec.row_count = static_cast<int64_t>(values.size());
+      internal_monitoring::EncodeFeatureSamples(values, &rec.data);
+      rec.updated_ms = NowMs();
+      return s_->rollout_backend->PutDriftReference(rec, nullptr);
+    });
+  }
+  absl::Status RecordFeatureSamples(std::string_view endpoint,
+                                    std::string_view version,
+                                    int64_t minute_ms,
+                                    std::string_view feature,
+                                    std::span<const double> values,
+                                    std::string_view replica) override {
+    if (absl::Status v = validate::FeatureName(feature, s_->options.policy);
+        !v.ok()) {
+      return v;
+    }
+    if (absl::Status v = CheckSampleValues("feature sample", values);
+        !v.ok()) {
+      return v;
+    }
+    // Samples are keyed by the canonical version, as rollouts read them.
+    absl::StatusOr<ModelVersion> parsed =
+        ModelVersion::Parse(version, s_->options.policy);
+    if (!parsed.ok()) return parsed.status();
+    internal_storage::FeatureSampleRecord rec;
+    rec.endpoint = std::string(endpoint);
+    rec.version = parsed->canonical();
+    rec.feature = std::string(feature);
+    rec.minute_ms = minute_ms - ((minute_ms % 60'000) + 60'000) % 60'000;
+    rec.replica = replica.empty() ? std::string("default") : std::string(replica);
+    rec.row_count = static_cast<int64_t>(values.size());
+    internal_monitoring::EncodeFeatureSamples(values, &rec.data);
+    return s_->rollout_backend->PutFeatureSamples({rec});
+  }
+
   // --- Rollouts ---
   absl::StatusOr<RolloutStatus> Deploy(std::string_view model,
                                        std::string_view version,
@@ -728,7 +955,16 @@ class StoreImpl final : public Store {
     absl::StatusOr<internal_rollout::StageReadings> r =
         s_->controller->Readings(*state);
     if (!r.ok()) return r.status();
-    return ToStatus(*state, &*r, s_->options.env.clock->Now());
+    RolloutStatus out = ToStatus(*state, &*r, s_->options.env.clock->Now());
+    absl::StatusOr<internal_rollout::DriftCheckResult> drift =
+        s_->controller->DriftReadings(*state);
+    if (!drift.ok()) return drift.status();
+    for (const internal_rollout::FeatureDrift& f : drift->features) {
+      out.readings.drift.push_back(FeatureDriftReading{
+          f.feature, f.verdict, f.note, f.statistic, f.sigma, f.threshold,
+          f.chunk_rows, f.reference_rows, f.chunk_start_ms});
+    }
+    return out;
   }
   internal_tracking::Tracker& tracker() { return *s_->tracker; }
   internal_registry::Registry& registry() { return *s_->registry; }

@@ -75,6 +75,7 @@ absl::Span<const Migration> TrackingMigrations() {
       {2, "audit log and emergency stop", kMigration2AuditSchema},
       {3, "model registry", kMigration3RegistrySchema},
       {4, "endpoints, rollouts and outcome windows", kMigration4RolloutSchema},
+      {5, "drift references and feature samples", kMigration5DriftSchema},
   };
   return kTrackingMigrations;
 }

@@ -106,4 +106,31 @@ CREATE TABLE outcome_window (
 ) STRICT;
 )sql";
 
+// Drift from samples (docs/design/0004 "Drift from samples"): an
+// endpoint's reference sample per feature, and the feature values serving
+// replicas sampled per (version, minute). Values are little-endian float64
+// arrays (src/monitoring/feature_samples.h), opaque here; ordinary rowid
+// tables, since a reference is tens of kilobytes.
+const char kMigration5DriftSchema[] = R"sql(
+CREATE TABLE drift_reference (
+  endpoint    TEXT NOT NULL REFERENCES endpoint (name) ON DELETE CASCADE,
+  feature     TEXT NOT NULL,
+  row_count   INTEGER NOT NULL CHECK (row_count >= 0),
+  data        BLOB NOT NULL,
+  updated_ms  INTEGER NOT NULL,
+  UNIQUE (endpoint, feature)
+) STRICT;
+
+CREATE TABLE feature_sample (
+  endpoint   TEXT NOT NULL,
+  version    TEXT NOT NULL,
+  feature    TEXT NOT NULL,
+  minute_ms  INTEGER NOT NULL,
+  replica    TEXT NOT NULL,
+  row_count  INTEGER NOT NULL CHECK (row_count >= 0),
+  data       BLOB NOT NULL,
+  UNIQUE (endpoint, version, feature, minute_ms, replica)
+) STRICT;
+)sql";
+
 }  // namespace slipway::internal_storage

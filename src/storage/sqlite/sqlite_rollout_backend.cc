@@ -430,6 +430,33 @@ absl::Status SqliteRolloutBackend::CreateFeature(const FeatureRecord& f) {
   });
 }
 
+absl::Status SqliteRolloutBackend::UpdateFeature(const FeatureRecord& f) {
+  return db_->RunInTransaction([&](Transaction& tx) -> absl::Status {
+    absl::StatusOr<Statement> st = tx.Prepare(
+        "UPDATE feature SET dtype = ?2, min_value = ?3, max_value = ?4 WHERE "
+        "name = ?1 RETURNING 1");
+    if (!st.ok()) return st.status();
+    st->BindText(1, f.name);
+    st->BindText(2, f.dtype);
+    for (const auto& [index, bound] :
+         {std::pair{3, f.min_value}, std::pair{4, f.max_value}}) {
+      if (bound.has_value()) {
+        st->BindDouble(index, *bound);
+      } else {
+        st->BindNull(index);
+      }
+    }
+    absl::StatusOr<bool> row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) {
+      return NotFound("FEATURE_NOT_FOUND", "feature", f.name,
+                      "Register it first (register_feature).");
+    }
+    st->Reset();
+    return absl::OkStatus();
+  });
+}
+
 absl::StatusOr<FeatureRecord> SqliteRolloutBackend::GetFeature(
     std::string_view name) {
   std::optional<FeatureRecord> found;
@@ -706,6 +733,113 @@ absl::StatusOr<std::vector<WindowRecord>> SqliteRolloutBackend::ReadWindows(
                                      std::string(version), st.ColumnInt64(0),
                                      std::string(st.ColumnText(1)),
                                      std::string(st.ColumnBlob(2))});
+          return absl::OkStatus();
+        });
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::Status SqliteRolloutBackend::PutDriftReference(
+    const DriftReferenceRecord& r, const AuditAppend* audit) {
+  return db_->RunInTransaction([&](Transaction& tx) -> absl::Status {
+    absl::StatusOr<Statement> exists =
+        tx.Prepare("SELECT 1 FROM endpoint WHERE name = ?1");
+    if (!exists.ok()) return exists.status();
+    exists->BindText(1, r.endpoint);
+    absl::StatusOr<bool> row = exists->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return EndpointNotFound(r.endpoint);
+    exists->Reset();
+    absl::StatusOr<Statement> st = tx.Prepare(
+        "INSERT INTO drift_reference (endpoint, feature, row_count, data, "
+        "updated_ms) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (endpoint, "
+        "feature) DO UPDATE SET row_count = excluded.row_count, data = "
+        "excluded.data, updated_ms = excluded.updated_ms");
+    if (!st.ok()) return st.status();
+    st->BindText(1, r.endpoint);
+    st->BindText(2, r.feature);
+    st->BindInt64(3, r.row_count);
+    st->BindBlob(4, r.data);
+    st->BindInt64(5, r.updated_ms);
+    if (absl::Status s = st->Run(); !s.ok()) return s;
+    return MaybeAudit(tx, *db_, audit);
+  });
+}
+
+absl::StatusOr<std::vector<DriftReferenceRecord>>
+SqliteRolloutBackend::ListDriftReferences(std::string_view endpoint) {
+  std::vector<DriftReferenceRecord> out;
+  absl::Status status = db_->RunReadTransaction([&](Transaction& tx) {
+    out.clear();
+    return ForEachRow(
+        tx,
+        "SELECT feature, row_count, data, updated_ms FROM drift_reference "
+        "WHERE endpoint = ?1 ORDER BY feature",
+        [&](Statement& st) { st.BindText(1, endpoint); },
+        [&](Statement& st) {
+          out.push_back(DriftReferenceRecord{
+              std::string(endpoint), std::string(st.ColumnText(0)),
+              st.ColumnInt64(1), std::string(st.ColumnBlob(2)),
+              st.ColumnInt64(3)});
+          return absl::OkStatus();
+        });
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::Status SqliteRolloutBackend::PutFeatureSamples(
+    const std::vector<FeatureSampleRecord>& samples) {
+  if (samples.empty()) return absl::OkStatus();
+  return db_->RunInTransaction([&](Transaction& tx) -> absl::Status {
+    absl::StatusOr<Statement> st = tx.Prepare(
+        "INSERT INTO feature_sample (endpoint, version, feature, minute_ms, "
+        "replica, row_count, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON "
+        "CONFLICT (endpoint, version, feature, minute_ms, replica) DO UPDATE "
+        "SET row_count = excluded.row_count, data = excluded.data");
+    if (!st.ok()) return st.status();
+    for (const FeatureSampleRecord& f : samples) {
+      st->Reset();
+      st->BindText(1, f.endpoint);
+      st->BindText(2, f.version);
+      st->BindText(3, f.feature);
+      st->BindInt64(4, f.minute_ms);
+      st->BindText(5, f.replica);
+      st->BindInt64(6, f.row_count);
+      st->BindBlob(7, f.data);
+      if (absl::Status s = st->Run(); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<FeatureSampleRecord>>
+SqliteRolloutBackend::ReadFeatureSamples(std::string_view endpoint,
+                                         std::string_view version,
+                                         std::string_view feature,
+                                         int64_t from_ms, int64_t to_ms) {
+  std::vector<FeatureSampleRecord> out;
+  absl::Status status = db_->RunReadTransaction([&](Transaction& tx) {
+    out.clear();
+    return ForEachRow(
+        tx,
+        "SELECT minute_ms, replica, row_count, data FROM feature_sample WHERE "
+        "endpoint = ?1 AND version = ?2 AND feature = ?3 AND minute_ms >= ?4 "
+        "AND minute_ms < ?5 ORDER BY minute_ms, replica",
+        [&](Statement& st) {
+          st.BindText(1, endpoint);
+          st.BindText(2, version);
+          st.BindText(3, feature);
+          st.BindInt64(4, from_ms);
+          st.BindInt64(5, to_ms);
+        },
+        [&](Statement& st) {
+          out.push_back(FeatureSampleRecord{
+              std::string(endpoint), std::string(version),
+              std::string(feature), st.ColumnInt64(0),
+              std::string(st.ColumnText(1)), st.ColumnInt64(2),
+              std::string(st.ColumnBlob(3))});
           return absl::OkStatus();
         });
   });

@@ -27,6 +27,7 @@ class SqliteRolloutBackend final : public RolloutBackend {
   absl::StatusOr<std::optional<PipelineRunRecord>> LastPipelineRun(
       std::string_view pipeline) override;
   absl::Status CreateFeature(const FeatureRecord& feature) override;
+  absl::Status UpdateFeature(const FeatureRecord& feature) override;
   absl::StatusOr<FeatureRecord> GetFeature(std::string_view name) override;
 
   absl::Status CreateRollout(const RolloutRecord& rollout,
@@ -50,6 +51,15 @@ class SqliteRolloutBackend final : public RolloutBackend {
   absl::StatusOr<std::vector<WindowRecord>> ReadWindows(
       std::string_view endpoint, std::string_view version, int64_t from_ms,
       int64_t to_ms) override;
+  absl::Status PutDriftReference(const DriftReferenceRecord& reference,
+                                 const AuditAppend* audit) override;
+  absl::StatusOr<std::vector<DriftReferenceRecord>> ListDriftReferences(
+      std::string_view endpoint) override;
+  absl::Status PutFeatureSamples(
+      const std::vector<FeatureSampleRecord>& samples) override;
+  absl::StatusOr<std::vector<FeatureSampleRecord>> ReadFeatureSamples(
+      std::string_view endpoint, std::string_view version,
+      std::string_view feature, int64_t from_ms, int64_t to_ms) override;
 
  private:
   Database* const db_;

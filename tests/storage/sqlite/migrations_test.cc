@@ -87,7 +87,8 @@ TEST_F(SqliteMigrationTest, FreshStoreGetsTheTrackingSchema) {
                            "deployment", "version_hold", "endpoint",
                            "endpoint_alert_rule", "routing", "pipeline",
                            "pipeline_run", "feature", "rollout",
-                           "rollout_transition", "outcome_window"));
+                           "rollout_transition", "outcome_window",
+                           "drift_reference", "feature_sample"));
   // Every table is STRICT.
   EXPECT_THAT(Column(*db,
                      "SELECT name FROM pragma_table_list WHERE schema = "
