@@ -21,6 +21,7 @@ void RegisterRegistryBindings(pybind11::module_& m);
 // Adds the endpoint, pipeline, feature and rollout methods to
 // _slipway.Store: call after RegisterStoreBindings.
 void RegisterRolloutBindings(pybind11::module_& m);
+void RegisterRouterBindings(pybind11::module_& m);
 
 // Runs `f()` without the GIL and returns its result. Every binding that may
 // touch the disk, wait for the background writer or take a library lock

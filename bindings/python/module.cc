@@ -16,4 +16,5 @@ PYBIND11_MODULE(_slipway, m) {
   slipway::python::RegisterStoreBindings(m);
   slipway::python::RegisterRegistryBindings(m);
   slipway::python::RegisterRolloutBindings(m);
+  slipway::python::RegisterRouterBindings(m);
 }

@@ -8,6 +8,7 @@
 
 #include "slipway/env.h"       // IWYU pragma: export
 #include "slipway/names.h"     // IWYU pragma: export
+#include "slipway/router.h"    // IWYU pragma: export
 #include "slipway/status.h"    // IWYU pragma: export
 #include "slipway/time.h"      // IWYU pragma: export
 #include "slipway/validate.h"  // IWYU pragma: export

@@ -36,6 +36,7 @@
 #include "slipway/audit.h"
 #include "slipway/registry.h"
 #include "slipway/rollout.h"
+#include "slipway/router.h"
 #include "slipway/tracking.h"
 #include "slipway/validate.h"
 
@@ -442,6 +443,12 @@ class Store {
                                       int64_t minute_ms,
                                       const OutcomeCounts& outcomes,
                                       std::string_view replica = "") = 0;
+  // A Router (slipway/router.h, docs/serving.md) of `endpoint`: routes
+  // requests by the endpoint's routing, follows it every
+  // options.refresh_interval, persists outcome windows here. The Store
+  // must outlive it. NotFound ENDPOINT_NOT_FOUND; storage errors.
+  virtual absl::StatusOr<std::unique_ptr<Router>> OpenRouter(
+      std::string_view endpoint, const RouterOptions& options = {}) = 0;
 
  protected:
   Store() = default;

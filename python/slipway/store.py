@@ -145,6 +145,33 @@ class Store(RegistryMethods, RolloutMethods):
     def __repr__(self) -> str:
         return f"<slipway.Store {self.uri!r}>"
 
+    def router(
+        self,
+        endpoint: str,
+        *,
+        refresh_interval: float = 0.25,
+        controller_interval: float = 1.0,
+        label_table_size: Optional[int] = None,
+        replica: Optional[str] = None,
+        background: bool = True,
+    ) -> "router_module.Router":
+        """A :class:`slipway.router.Router` of ``endpoint`` (docs/serving.md):
+        routes requests by the endpoint's rollout, re-reads it every
+        ``refresh_interval`` seconds, writes outcome windows to this store.
+        NotFoundError ``ENDPOINT_NOT_FOUND``."""
+        from . import router as router_module
+
+        return router_module.Router(
+            self._core.open_router(
+                endpoint,
+                refresh_interval_s=refresh_interval,
+                controller_interval_s=controller_interval,
+                label_table_size=label_table_size,
+                replica=replica,
+                background=background,
+            )
+        )
+
     # Live runs started through this object, for the exit hook.
     def _remember(self, run) -> None:
         with self._runs_lock:

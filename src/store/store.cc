@@ -23,11 +23,12 @@
 #include "src/audit/emergency_stop.h"
 #include "src/errors/strings.h"
 #include "src/registry/registry.h"
-#include "src/rollout/controller.h"
-#include "src/rollout/plan.h"
 #include "src/monitoring/feature_samples.h"
 #include "src/monitoring/guardrail_math.h"
 #include "src/monitoring/sample_check.h"
+#include "src/rollout/controller.h"
+#include "src/rollout/plan.h"
+#include "src/rollout/router.h"
 #include "src/storage/store_backends.h"
 #include "src/tracking/tracker.h"
 
@@ -925,6 +926,44 @@ class StoreImpl final : public Store {
     w.trials = c.trials;
     return s_->controller->RecordOutcomes(
         endpoint, version, absl::FromUnixMillis(minute_ms), w, replica);
+  }
+
+  // --- Router (slipway/router.h): the RouterLink over this store ---
+  // The router reaches the store only through this adapter: routing reads
+  // from the rollout backend, windows into the controller as they are (the
+  // histogram is kept, no latency list), Tick, and the stop's state.
+  class RouterLinkImpl final : public internal_rollout::RouterLink {
+   public:
+    explicit RouterLinkImpl(Services* s) : s_(s) {}
+    absl::StatusOr<RoutingInfo> GetRouting(std::string_view endpoint) override {
+      absl::StatusOr<internal_storage::RoutingSnapshot> r =
+          s_->rollout_backend->GetRouting(endpoint);
+      if (!r.ok()) return r.status();
+      return RoutingInfo{r->endpoint, r->stable_version, r->candidate_version,
+                         r->candidate_weight, r->shadow, r->generation};
+    }
+    absl::Status RecordWindow(std::string_view endpoint,
+                              std::string_view version, absl::Time minute,
+                              const internal_monitoring::OutcomeWindow& window,
+                              std::string_view replica) override {
+      return s_->controller->RecordOutcomes(endpoint, version, minute, window,
+                                            replica);
+    }
+    absl::StatusOr<int> Tick() override { return s_->controller->Tick(); }
+    absl::StatusOr<bool> EmergencyStopActive() override {
+      absl::StatusOr<internal_audit::StopState> st = s_->stop->Status();
+      if (!st.ok()) return st.status();
+      return st->active();
+    }
+
+   private:
+    Services* const s_;
+  };
+  absl::StatusOr<std::unique_ptr<Router>> OpenRouter(
+      std::string_view endpoint, const RouterOptions& options) override {
+    return internal_rollout::OpenRouter(
+        endpoint, options, std::make_unique<RouterLinkImpl>(s_.get()),
+        s_->options.env.clock, s_->options.env.id_source);
   }
 
  private:
