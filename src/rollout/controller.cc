@@ -307,8 +307,19 @@ absl::StatusOr<StageReadings> Controller::Readings(const RolloutState& s) {
       rule.max_duration = absl::Seconds(stage.ab().max_duration_seconds());
       absl::Duration elapsed = now - FromProtoTime(s.stage_entered_at());
       if (elapsed < absl::ZeroDuration()) elapsed = absl::ZeroDuration();
+      // The primary metric is successes / trials when the service reports
+      // them; a service that reports none (a Router records labels, not
+      // trials) is judged on accuracy: correct / labelled predictions.
+      m::OutcomeWindow cand_ab = cand_total;
+      m::OutcomeWindow stable_ab = stable_total;
+      if (cand_ab.trials == 0 && stable_ab.trials == 0) {
+        cand_ab.trials = cand_ab.labelled;
+        cand_ab.successes = cand_ab.correct;
+        stable_ab.trials = stable_ab.labelled;
+        stable_ab.successes = stable_ab.correct;
+      }
       absl::StatusOr<m::AbTestResult> ab =
-          m::DecideAbTest(cand_total, stable_total, elapsed, rule);
+          m::DecideAbTest(cand_ab, stable_ab, elapsed, rule);
       if (!ab.ok()) return ab.status();
       out.verdicts.ab = ToAb(ab->decision);
       out.verdicts.predictions = static_cast<int64_t>(ab->predictions);
