@@ -2,6 +2,7 @@
 
 #include "slipway/version.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -235,47 +236,78 @@ absl::StatusOr<StageReadings> Controller::Readings(const RolloutState& s) {
   const v1::Guardrails& g = s.plan().guardrails();
   const int64_t from = CeilMinute(Ms(s.stage_entered_at()));
   const int64_t to = FloorMinute(absl::ToUnixMillis(now));
-  if (to <= from || Ended(s.phase())) return out;
-
-  auto read = [&](std::string_view version)
-      -> absl::StatusOr<std::map<int64_t, m::OutcomeWindow>> {
-    std::map<int64_t, m::OutcomeWindow> by_minute;
-    if (version.empty()) return by_minute;
-    absl::StatusOr<std::vector<internal_storage::WindowRecord>> rows =
-        deps_.rollouts->ReadWindows(s.endpoint(), version, from, to);
-    if (!rows.ok()) return rows.status();
-    for (const internal_storage::WindowRecord& w : *rows) {
-      absl::StatusOr<m::OutcomeWindow> decoded = m::DecodeOutcomeWindow(w.data);
-      if (!decoded.ok()) return decoded.status();
-      by_minute[w.minute_ms].Merge(*decoded);
-    }
-    return by_minute;
-  };
-  absl::StatusOr<std::map<int64_t, m::OutcomeWindow>> cand =
-      read(s.candidate_version());
-  if (!cand.ok()) return cand.status();
-  absl::StatusOr<std::map<int64_t, m::OutcomeWindow>> stable =
-      read(s.stable_version());
-  if (!stable.ok()) return stable.status();
-
-  std::vector<m::OutcomeWindow> seq;
-  seq.reserve(static_cast<size_t>((to - from) / kMinuteMs));
-  m::OutcomeWindow cand_total, stable_total;
-  for (int64_t minute = from; minute < to; minute += kMinuteMs) {
-    auto it = cand->find(minute);
-    seq.push_back(it == cand->end() ? m::OutcomeWindow{} : it->second);
-    cand_total.Merge(seq.back());
-    if (auto st = stable->find(minute); st != stable->end()) {
-      stable_total.Merge(st->second);
-    }
+  if (to <= from || Ended(s.phase())) {
+    settled_.Erase(s.id());
+    return out;
   }
-  out.windows = static_cast<int64_t>(seq.size());
 
   m::ErrorRateRule er;
   er.max_error_rate = g.max_error_rate();
   er.min_requests = static_cast<uint64_t>(g.min_requests_per_window());
   er.consecutive_windows = static_cast<uint32_t>(g.error_rate_windows());
-  const m::StreakResult streak = m::EvaluateErrorRateStreak(seq, er);
+
+  // Settled minutes come from the cache (settled_windows.h); only the
+  // rest are read and decoded. Minutes before settle_before settle now.
+  const int64_t settle_before = std::max(
+      from, FloorMinute(absl::ToUnixMillis(now - kSettleAfter)));
+  SettledStage settled = settled_.Get(
+      s.id(), Cat(s.id(), "/", s.stage_index(), "/", from), from);
+  std::vector<m::Verdict> recent_verdicts;
+  // Merges [v->settled_to_ms, to) of `version` into `total` (settling
+  // what is old enough into *v); with `verdicts`, also the candidate's
+  // per-minute error-rate verdicts.
+  auto read = [&](std::string_view version, SettledVersion* v,
+                  m::OutcomeWindow* total,
+                  std::vector<m::Verdict>* verdicts) -> absl::Status {
+    if (v->settled_to_ms < from || v->settled_to_ms > to) *v = {from, {}, {}};
+    *total = v->total;
+    if (version.empty()) return absl::OkStatus();
+    const int64_t read_from = v->settled_to_ms;
+    absl::StatusOr<std::vector<internal_storage::WindowRecord>> rows =
+        deps_.rollouts->ReadWindows(s.endpoint(), version, read_from, to);
+    if (!rows.ok()) return rows.status();
+    std::map<int64_t, m::OutcomeWindow> by_minute;
+    for (const internal_storage::WindowRecord& w : *rows) {
+      absl::StatusOr<m::OutcomeWindow> decoded = m::DecodeOutcomeWindow(w.data);
+      if (!decoded.ok()) return decoded.status();
+      by_minute[w.minute_ms].Merge(*decoded);
+    }
+    const m::OutcomeWindow empty;
+    for (int64_t minute = read_from; minute < to; minute += kMinuteMs) {
+      auto it = by_minute.find(minute);
+      const m::OutcomeWindow& w = it == by_minute.end() ? empty : it->second;
+      total->Merge(w);
+      const bool settles = minute < settle_before;
+      if (settles) {
+        v->total.Merge(w);
+        v->settled_to_ms = minute + kMinuteMs;
+      }
+      if (verdicts != nullptr) {
+        const m::Verdict verdict = m::CheckErrorRate(w, er).verdict;
+        (settles ? v->verdicts : *verdicts).push_back(verdict);
+      }
+    }
+    return absl::OkStatus();
+  };
+  m::OutcomeWindow cand_total, stable_total;
+  if (absl::Status st = read(s.candidate_version(), &settled.candidate,
+                             &cand_total, &recent_verdicts);
+      !st.ok()) {
+    return st;
+  }
+  if (absl::Status st = read(s.stable_version(), &settled.stable,
+                             &stable_total, nullptr);
+      !st.ok()) {
+    return st;
+  }
+  std::vector<m::Verdict> verdicts = settled.candidate.verdicts;
+  verdicts.insert(verdicts.end(), recent_verdicts.begin(),
+                  recent_verdicts.end());
+  settled_.Put(s.id(), std::move(settled));
+  out.windows = static_cast<int64_t>(verdicts.size());
+
+  const m::StreakResult streak =
+      m::EvaluateStreak(verdicts, er.consecutive_windows);
   out.verdicts.error_rate = ToVerdict(streak.verdict);
   out.error_streak = streak.streak;
 

@@ -62,6 +62,7 @@
 #include "src/audit/emergency_stop.h"
 #include "src/monitoring/outcome_window.h"
 #include "src/rollout/drift_check.h"
+#include "src/rollout/settled_windows.h"
 #include "src/rollout/gates.h"
 #include "src/rollout/state_machine.h"
 #include "src/storage/registry_backend.h"
@@ -235,6 +236,7 @@ class Controller {
   ControllerDeps deps_;
   ControllerOptions options_;
   DriftCheck drift_;
+  SettledWindows settled_;
 };
 
 // Lowercase input names used in transition rows and audit commands
