@@ -7,6 +7,8 @@ conftest.RolloutWorld (production; every SPEC §2 gate passes)."""
 import array
 import datetime as dt
 import math
+import threading
+import time
 
 import pytest
 
@@ -279,6 +281,41 @@ def test_record_feature_samples_forms_and_errors(fworld):
     with pytest.raises(ValueError, match="naive"):
         s.record_feature_samples(W.ENDPOINT, W.CANDIDATE, FEATURE, values,
                                  dt.datetime(2026, 1, 1))
+
+
+def test_the_gil_is_released_while_a_large_reference_is_stored(fworld):
+    big = _normal(10, 5_000_000)  # read in place by the binding, encoded and written
+    ticks = []
+    stop = threading.Event()
+
+    def heartbeat():
+        while not stop.is_set():
+            ticks.append(time.perf_counter())
+            time.sleep(0.001)
+
+    t = threading.Thread(target=heartbeat)
+    t.start()
+    try:
+        time.sleep(0.02)
+        t0 = time.perf_counter()
+        fworld.store.set_drift_reference(W.ENDPOINT, FEATURE, big)
+        t1 = time.perf_counter()
+    finally:
+        stop.set()
+        t.join()
+    if t1 - t0 < 0.05:
+        pytest.skip("the call was too short to tell")
+    assert len([x for x in ticks if t0 <= x <= t1]) >= 5, t1 - t0
+
+
+def test_read_only_and_big_endian_arrays_are_accepted(fworld):
+    s = fworld.store
+    good = _normal(1, 1000)
+    frozen = np.frombuffer(good.tobytes(), dtype=np.float64)
+    assert not frozen.flags.writeable
+    assert s.validate_feature_sample(FEATURE, frozen).passed
+    assert s.validate_feature_sample(FEATURE, good.astype(">f8")).passed
+    s.record_feature_samples(W.ENDPOINT, W.CANDIDATE, FEATURE, frozen)
 
 
 # --- the drift check, end to end -----------------------------------------------------
