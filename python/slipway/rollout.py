@@ -196,6 +196,7 @@ class FeatureDriftReading:
 
     @property
     def drifted(self) -> bool:
+        """Whether this reading is a drift verdict (``verdict == "DRIFT"``)."""
         return self.verdict == "DRIFT"
 
 
@@ -206,7 +207,10 @@ class GuardrailReadings:
     ``error_streak`` counts failing one-minute windows in a row;
     ``windows`` is how many one-minute windows were read. ``drift`` holds
     one :class:`FeatureDriftReading` per feature with a drift reference on
-    the endpoint (by feature name; empty without references)."""
+    the endpoint (by feature name; empty without references, and empty
+    while the rollout is halted or ended: the check runs only while a stage
+    is in force or awaits its approval, so after a drift halt the reading
+    that caused it is in ``last_reason``)."""
 
     error_rate_verdict: str
     latency_verdict: str
