@@ -7,8 +7,11 @@
 // (WithoutGil), statuses become exceptions through status_translation, and
 // the C++ records cross as plain dicts and lists built after the call, with
 // the GIL. Durations cross as float seconds, times as Unix milliseconds.
+// Also the SPEC §3 capacity cap (src/rollout/capacity.h), as module
+// functions: pure arithmetic, no store.
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,6 +23,7 @@
 #include "slipway/registry.h"
 #include "slipway/rollout.h"
 #include "slipway/store.h"
+#include "src/rollout/capacity.h"
 
 namespace py = pybind11;
 
@@ -61,7 +65,38 @@ py::dict RoutingDict(const RoutingInfo& r) {
   return d;
 }
 
+py::dict DriftDict(const FeatureDriftReading& f) {
+  py::dict d;
+  d["feature"] = f.feature;
+  d["verdict"] = f.verdict;
+  d["note"] = f.note;
+  d["statistic"] = f.statistic;
+  d["sigma"] = f.sigma;
+  d["threshold"] = f.threshold;
+  d["chunk_rows"] = f.chunk_rows;
+  d["reference_rows"] = f.reference_rows;
+  d["chunk_start_ms"] = f.chunk_start_ms;
+  return d;
+}
+
+py::dict SampleReportDict(const FeatureSampleReport& r) {
+  py::dict d;
+  d["feature"] = r.feature;
+  d["passed"] = r.passed;
+  d["rows"] = r.rows;
+  d["nulls"] = r.nulls;
+  d["below_min"] = r.below_min;
+  d["above_max"] = r.above_max;
+  d["min"] = r.min;
+  d["max"] = r.max;
+  d["variance"] = r.variance;
+  d["problems"] = py::cast(r.problems);
+  return d;
+}
+
 py::dict ReadingsDict(const GuardrailReadings& g) {
+  py::list drift;
+  for (const FeatureDriftReading& f : g.drift) drift.append(DriftDict(f));
   py::dict d;
   d["error_rate_verdict"] = g.error_rate_verdict;
   d["latency_verdict"] = g.latency_verdict;
@@ -77,6 +112,7 @@ py::dict ReadingsDict(const GuardrailReadings& g) {
   d["stable_accuracy"] = g.stable_accuracy;
   d["predictions"] = g.predictions;
   d["windows"] = g.windows;
+  d["drift"] = std::move(drift);
   return d;
 }
 
@@ -136,6 +172,68 @@ std::vector<double> Latencies(const py::object& o) {
   return o.cast<std::vector<double>>();
 }
 
+// Feature values as python/slipway/rollout.py passes them: a contiguous 1-D
+// float64 buffer (a numpy array, array('d')) is read in place, with no copy
+// (the buffer is held until the call returns); any other sequence of
+// numbers is copied element by element. Construct and destroy with the GIL;
+// span() may be read without it.
+class Values {
+ public:
+  explicit Values(const py::object& o) {
+    if (py::isinstance<py::buffer>(o)) {
+      py::buffer_info info = py::reinterpret_borrow<py::buffer>(o).request();
+      if (info.format == py::format_descriptor<double>::format() &&
+          info.ndim == 1 &&
+          (info.size <= 1 || info.strides[0] == sizeof(double))) {
+        span_ = std::span<const double>(static_cast<const double*>(info.ptr),
+                                        static_cast<size_t>(info.size));
+        info_ = std::move(info);
+        return;
+      }
+    }
+    copy_ = o.cast<std::vector<double>>();
+    span_ = copy_;
+  }
+  Values(const Values&) = delete;
+  Values& operator=(const Values&) = delete;
+
+  std::span<const double> span() const { return span_; }
+
+ private:
+  py::buffer_info info_;  // keeps the buffer exported while span_ points in
+  std::vector<double> copy_;
+  std::span<const double> span_;
+};
+
+template <typename T>
+py::dict CapacityDict(const internal_rollout::CapacityDecision<T>& c) {
+  py::dict d;
+  d["allowed"] = c.allowed;
+  d["capped"] = c.capped;
+  return d;
+}
+
+void RegisterCapacityFunctions(py::module_& m) {
+  m.attr("MAX_CAPACITY_INCREASE") = internal_rollout::kMaxCapacityIncrease;
+  m.def(
+      "cap_capacity_change",
+      [](int64_t current, int64_t requested, double max_increase) {
+        return CapacityDict(ValueOrThrow(internal_rollout::CapCapacityChange(
+            current, requested, max_increase)));
+      },
+      py::arg("current"), py::arg("requested"),
+      py::arg("max_increase") = internal_rollout::kMaxCapacityIncrease);
+  m.def(
+      "cap_continuous_capacity_change",
+      [](double current, double requested, double max_increase) {
+        return CapacityDict(
+            ValueOrThrow(internal_rollout::CapContinuousCapacityChange(
+                current, requested, max_increase)));
+      },
+      py::arg("current"), py::arg("requested"),
+      py::arg("max_increase") = internal_rollout::kMaxCapacityIncrease);
+}
+
 void RegisterStoreMethods(py::module_& m) {
   py::object type = m.attr("Store");
   auto add = [&](const char* name, auto&& fn, auto&&... extra) {
@@ -181,6 +279,33 @@ void RegisterStoreMethods(py::module_& m) {
     for (const EndpointInfo& e : all) out.append(EndpointDict(e));
     return out;
   });
+  add(
+      "update_endpoint",
+      [](PyStore& s, const std::string& name,
+         const std::vector<std::pair<std::string, double>>& alert_rules,
+         const OptString& actor, const OptString& role) {
+        Store& store = s.get();
+        std::vector<AlertRuleSpec> rules;
+        for (const auto& [rule, threshold] : alert_rules) {
+          rules.push_back(AlertRuleSpec{rule, threshold});
+        }
+        const Actor who = ActorOf(actor, role);
+        return EndpointDict(ValueOrThrow(WithoutGil(
+            [&] { return store.UpdateEndpoint(name, rules, who); })));
+      },
+      py::arg("name"), py::arg("alert_rules"), py::arg("actor") = py::none(),
+      py::arg("role") = py::none());
+  add(
+      "delete_endpoint",
+      [](PyStore& s, const std::string& name, const OptString& actor,
+         const OptString& role) {
+        Store& store = s.get();
+        const Actor who = ActorOf(actor, role);
+        ThrowIfError(
+            WithoutGil([&] { return store.DeleteEndpoint(name, who); }));
+      },
+      py::arg("name"), py::arg("actor") = py::none(),
+      py::arg("role") = py::none());
   add(
       "routing",
       [](PyStore& s, const std::string& endpoint) {
@@ -242,6 +367,65 @@ void RegisterStoreMethods(py::module_& m) {
       py::arg("name"), py::arg("dtype"), py::arg("min") = py::none(),
       py::arg("max") = py::none(), py::arg("environment") = py::none(),
       py::arg("actor") = py::none(), py::arg("role") = py::none());
+
+  add(
+      "validate_feature_sample",
+      [](PyStore& s, const std::string& feature, const py::object& sample) {
+        Store& store = s.get();
+        const Values values(sample);
+        return SampleReportDict(ValueOrThrow(WithoutGil([&] {
+          return store.ValidateFeatureSample(feature, values.span());
+        })));
+      },
+      py::arg("feature"), py::arg("sample"));
+  add(
+      "update_feature",
+      [](PyStore& s, const std::string& name, const std::string& dtype,
+         std::optional<double> min_value, std::optional<double> max_value,
+         const py::object& sample, const OptString& actor,
+         const OptString& role) {
+        Store& store = s.get();
+        FeatureSpec f;
+        f.name = name;
+        f.dtype = dtype;
+        f.min_value = min_value;
+        f.max_value = max_value;
+        const Values values(sample);
+        const Actor who = ActorOf(actor, role);
+        ThrowIfError(WithoutGil(
+            [&] { return store.UpdateFeature(f, values.span(), who); }));
+      },
+      py::arg("name"), py::arg("dtype"), py::arg("min"), py::arg("max"),
+      py::arg("sample"), py::arg("actor") = py::none(),
+      py::arg("role") = py::none());
+  add(
+      "set_drift_reference",
+      [](PyStore& s, const std::string& endpoint, const std::string& feature,
+         const py::object& values, const OptString& actor,
+         const OptString& role) {
+        Store& store = s.get();
+        const Values v(values);
+        const Actor who = ActorOf(actor, role);
+        ThrowIfError(WithoutGil([&] {
+          return store.SetDriftReference(endpoint, feature, v.span(), who);
+        }));
+      },
+      py::arg("endpoint"), py::arg("feature"), py::arg("values"),
+      py::arg("actor") = py::none(), py::arg("role") = py::none());
+  add(
+      "record_feature_samples",
+      [](PyStore& s, const std::string& endpoint, const std::string& version,
+         int64_t minute_ms, const std::string& feature,
+         const py::object& values, const std::string& replica) {
+        Store& store = s.get();
+        const Values v(values);
+        ThrowIfError(WithoutGil([&] {
+          return store.RecordFeatureSamples(endpoint, version, minute_ms,
+                                            feature, v.span(), replica);
+        }));
+      },
+      py::arg("endpoint"), py::arg("version"), py::arg("minute_ms"),
+      py::arg("feature"), py::arg("values"), py::arg("replica") = "");
 
   // --- rollouts ---
   add(
@@ -380,6 +564,9 @@ void RegisterStoreMethods(py::module_& m) {
 
 }  // namespace
 
-void RegisterRolloutBindings(py::module_& m) { RegisterStoreMethods(m); }
+void RegisterRolloutBindings(py::module_& m) {
+  RegisterStoreMethods(m);
+  RegisterCapacityFunctions(m);
+}
 
 }  // namespace slipway::python

@@ -37,7 +37,10 @@ from .registry import (
     ValidationRecord,
 )
 from .rollout import (
+    CapacityDecision,
     Endpoint,
+    FeatureDriftReading,
+    FeatureSampleReport,
     GuardrailReadings,
     Rollout,
     RolloutApproval,
@@ -101,6 +104,9 @@ __all__ = [
     "Endpoint",
     "Routing",
     "GuardrailReadings",
+    "FeatureDriftReading",
+    "FeatureSampleReport",
+    "CapacityDecision",
     "RolloutApproval",
     "RolloutStatus",
     "Rollout",

@@ -42,14 +42,34 @@ Errors
     ``ROLLOUT_TRANSITION_INVALID``, ``ROLLOUT_ACTIVE``, ...);
     EmergencyStopError while the stop is set (production); ValidationError
     for a bad name, version or plan (``PLAN_INVALID``); NotFoundError for an
-    unknown endpoint, pipeline or rollout; AlreadyExistsError
+    unknown endpoint, pipeline, feature or rollout; AlreadyExistsError
     ``ENDPOINT_EXISTS``, ``PIPELINE_EXISTS``, ``FEATURE_EXISTS``.
+
+Drift
+    The controller checks drift itself (SPEC §3: beyond 3 standard
+    deviations the rollout halts): give the endpoint a reference sample per
+    feature (:meth:`RolloutMethods.set_drift_reference`, e.g. training
+    data), let serving record the candidate's sampled feature values per
+    minute (:meth:`RolloutMethods.record_feature_samples`), and each
+    ``tick()`` judges one chunk per feature per check interval of a stage.
+    ``status().readings.drift`` holds one :class:`FeatureDriftReading` per
+    feature with a reference.
+
+Feature pipeline changes
+    SPEC §3: a change is validated on a 1,000-record sample first
+    (:meth:`RolloutMethods.validate_feature_sample`,
+    :meth:`RolloutMethods.update_feature`).
+
+Capacity
+    SPEC §3: a capacity change is capped at +25 % of current capacity per
+    action (:func:`cap_capacity_change`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import array
 import json
 import numbers
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
@@ -58,12 +78,18 @@ from . import _slipway
 
 __all__ = [
     "ALERT_RULE_DEFAULTS",
+    "MAX_CAPACITY_INCREASE",
     "Endpoint",
     "Routing",
+    "FeatureDriftReading",
     "GuardrailReadings",
+    "FeatureSampleReport",
     "RolloutApproval",
     "RolloutStatus",
     "Rollout",
+    "CapacityDecision",
+    "cap_capacity_change",
+    "cap_continuous_capacity_change",
 ]
 
 # The thresholds an alert rule named without one gets (SPEC §3's automated
@@ -75,6 +101,10 @@ ALERT_RULE_DEFAULTS: Mapping[str, float] = {
     "drift": 3.0,
     "error_rate": 0.02,
 }
+
+#: SPEC §3: a capacity change is capped at +25 % of current capacity per
+#: action (the default ``max_increase`` of :func:`cap_capacity_change`).
+MAX_CAPACITY_INCREASE: float = _slipway.MAX_CAPACITY_INCREASE
 
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
 
@@ -138,11 +168,49 @@ class Routing:
 
 
 @dataclasses.dataclass(frozen=True)
+class FeatureDriftReading:
+    """The controller's drift reading of one feature of a rollout's
+    candidate: its recorded samples against the endpoint's drift reference
+    (:meth:`RolloutMethods.set_drift_reference`).
+
+    ``verdict`` is ``"NOT_ENOUGH_DATA"`` (``note`` says why: too few rows in
+    the current check interval, or a reference shorter than the plan's
+    ``drift_min_reference_chunks`` chunks), ``"HEALTHY"`` or ``"DRIFT"``.
+    ``statistic`` is the judged chunk's KS D (or PSI, per the plan),
+    ``sigma`` how many standard deviations of the reference chunks'
+    statistics it lies above their mean, ``threshold`` the statistic's
+    limit (mean + the plan's ``max_drift_sigma`` σ); each is NaN without a
+    verdict. ``chunk_rows`` is the chunk size, ``reference_rows`` the
+    reference's, ``chunk_start_ms`` the start of the check interval judged
+    (Unix ms; 0 without a verdict)."""
+
+    feature: str
+    verdict: str
+    note: str
+    statistic: float
+    sigma: float
+    threshold: float
+    chunk_rows: int
+    reference_rows: int
+    chunk_start_ms: int
+
+    @property
+    def drifted(self) -> bool:
+        """Whether this reading is a drift verdict (``verdict == "DRIFT"``)."""
+        return self.verdict == "DRIFT"
+
+
+@dataclasses.dataclass(frozen=True)
 class GuardrailReadings:
     """The guardrail readings of the current stage, since it was entered.
     Each verdict is ``"NOT_ENOUGH_DATA"``, ``"HEALTHY"`` or ``"FAILING"``;
     ``error_streak`` counts failing one-minute windows in a row;
-    ``windows`` is how many one-minute windows were read."""
+    ``windows`` is how many one-minute windows were read. ``drift`` holds
+    one :class:`FeatureDriftReading` per feature with a drift reference on
+    the endpoint (by feature name; empty without references, and empty
+    while the rollout is halted or ended: the check runs only while a stage
+    is in force or awaits its approval, so after a drift halt the reading
+    that caused it is in ``last_reason``)."""
 
     error_rate_verdict: str
     latency_verdict: str
@@ -158,6 +226,46 @@ class GuardrailReadings:
     stable_accuracy: float
     predictions: int
     windows: int
+    drift: List[FeatureDriftReading] = dataclasses.field(default_factory=list)
+
+    @classmethod
+    def _from_core(cls, d: Mapping[str, Any]) -> "GuardrailReadings":
+        return cls(**dict(d, drift=[FeatureDriftReading(**f) for f in d["drift"]]))
+
+
+@dataclasses.dataclass(frozen=True)
+class FeatureSampleReport:
+    """The SPEC §3 check of a feature sample
+    (:meth:`RolloutMethods.validate_feature_sample`): ``passed`` when it
+    has at least 1,000 rows, no nulls (NaN), no infinite value, variance
+    above zero and every value inside the feature's expected range.
+    ``nulls``, ``below_min`` and ``above_max`` count the offending rows;
+    ``min``, ``max`` and ``variance`` (population) are over the non-null
+    values (NaN when undefined). ``problems`` has one sentence per violated
+    rule (empty when passed). A report is truthy when it passed."""
+
+    feature: str
+    passed: bool
+    rows: int
+    nulls: int
+    below_min: int
+    above_max: int
+    min: float
+    max: float
+    variance: float
+    problems: List[str]
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+
+@dataclasses.dataclass(frozen=True)
+class CapacityDecision:
+    """What :func:`cap_capacity_change` allows: ``allowed`` is the capacity
+    one action may set, ``capped`` whether the request was cut down to it."""
+
+    allowed: Union[int, float]
+    capped: bool
 
 
 @dataclasses.dataclass(frozen=True)
@@ -221,7 +329,7 @@ class RolloutStatus:
         r = d["readings"]
         # The core fills the readings only when it read the windows (every
         # verdict is then one of the three names).
-        readings = GuardrailReadings(**r) if r["error_rate_verdict"] else None
+        readings = GuardrailReadings._from_core(r) if r["error_rate_verdict"] else None
         return cls(
             id=d["id"],
             endpoint=d["endpoint"],
@@ -249,6 +357,55 @@ class RolloutStatus:
             updated_ms=d["updated_ms"],
             state=json.loads(d["state_json"]) if d["state_json"] else {},
         )
+
+
+# --- the capacity cap (SPEC §3) -----------------------------------------------------
+
+
+def cap_capacity_change(
+    current: int, requested: int, max_increase: float = MAX_CAPACITY_INCREASE
+) -> CapacityDecision:
+    """SPEC §3: "A capacity change (replicas, scaling) is capped at +25 % of
+    current capacity per action." Returns the replica count one action may
+    set, and whether ``requested`` was cut down to it.
+
+    A decrease (or no change) is allowed as asked. An increase is capped at
+    ``current + floor(current * max_increase)``, but at least
+    ``current + 1`` (rounded down, +25 % of 1 to 3 replicas is no replica,
+    and a cap that can never add one would freeze a small deployment)::
+
+        >>> cap_capacity_change(8, 20)
+        CapacityDecision(allowed=10, capped=True)
+        >>> cap_capacity_change(1, 4).allowed, cap_capacity_change(100, 125).capped
+        (2, False)
+
+    Scale in several actions to go further (8 -> 10 -> 12 -> 15 -> 18 -> 20).
+    Pure arithmetic: the same function the C++ core applies
+    (``src/rollout/capacity.h``). Raises ValidationError
+    ``CAPACITY_INVALID`` for a negative count or a ``max_increase`` outside
+    (0, 10]; TypeError unless the counts are ints.
+    """
+    return CapacityDecision(
+        **_slipway.cap_capacity_change(
+            _int(current, "current"), _int(requested, "requested"), _real(max_increase, "max_increase")
+        )
+    )
+
+
+def cap_continuous_capacity_change(
+    current: float, requested: float, max_increase: float = MAX_CAPACITY_INCREASE
+) -> CapacityDecision:
+    """The SPEC §3 cap for a continuous capacity (a CPU or throughput quota):
+    an increase is capped at exactly ``current * (1 + max_increase)``, with
+    no minimum step (from 0 nothing may be added); a decrease is allowed as
+    asked. ``cap_continuous_capacity_change(2.0, 4.0)`` allows 2.5.
+    ValidationError ``CAPACITY_INVALID`` for a negative or non-finite value
+    or a ``max_increase`` outside (0, 10]."""
+    return CapacityDecision(
+        **_slipway.cap_continuous_capacity_change(
+            _real(current, "current"), _real(requested, "requested"), _real(max_increase, "max_increase")
+        )
+    )
 
 
 # --- the rollout handle -------------------------------------------------------------
@@ -438,6 +595,46 @@ def _count(value: Any, name: str) -> int:
     return int(value)
 
 
+def _int(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    return int(value)
+
+
+def _real(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, not {type(value).__name__}")
+    return float(value)
+
+
+def _values(value: Any, name: str = "values"):
+    """Feature values as the binding reads them in place: a contiguous 1-D
+    float64 numpy array (one conversion, no Python loop; NaN stays NaN =
+    null), or an ``array('d')`` where numpy is not installed."""
+    if isinstance(value, (str, bytes, Mapping)) or value is None:
+        raise TypeError(
+            f"{name} must be a 1-D array of numbers (a numpy array, a list), "
+            f"not {type(value).__name__}"
+        )
+    try:
+        import numpy as np
+    except ImportError:  # pragma: no cover - numpy is a test dependency
+        try:
+            return array.array("d", value)
+        except TypeError as e:
+            raise TypeError(f"{name} must be a 1-D sequence of numbers: {e}") from None
+    try:
+        out = np.ascontiguousarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"{name} must be a 1-D array of numbers: {e}") from None
+    if out.ndim != 1:
+        raise ValueError(
+            f"{name} must be 1-D (one value per row), not an array of shape {out.shape}; "
+            f"pass one feature's column, e.g. values[:, 0]"
+        )
+    return out
+
+
 def _latencies(value: Any):
     """A contiguous 1-D float64 numpy array when numpy is given (copied in
     one go by the binding), else a list of floats."""
@@ -508,6 +705,40 @@ class RolloutMethods:
     def list_endpoints(self) -> List[Endpoint]:
         return [Endpoint._from_core(d) for d in self._core.list_endpoints()]
 
+    def update_endpoint(
+        self,
+        name: str,
+        alert_rules: Any,
+        *,
+        actor: Optional[str] = None,
+        role: Optional[str] = None,
+    ) -> Endpoint:
+        """Replaces the alert rules of endpoint ``name`` (given as in
+        :meth:`register_endpoint`: names taking their default thresholds, a
+        ``{name: threshold}`` dict or (name, threshold) pairs) and returns
+        the updated endpoint. Audited.
+
+        Raises NotFoundError ``ENDPOINT_NOT_FOUND``; EmergencyStopError in
+        production while the stop is set (an endpoint update, SPEC §5).
+        Dropping a rule the SPEC §2 "monitoring active" gate wants makes
+        the next production deploy fail that gate.
+        """
+        return Endpoint._from_core(
+            self._core.update_endpoint(name, _alert_rules(alert_rules), actor=actor, role=role)
+        )
+
+    def delete_endpoint(
+        self, name: str, *, actor: Optional[str] = None, role: Optional[str] = None
+    ) -> None:
+        """Deletes an endpoint that never had a rollout. Audited.
+
+        Raises NotFoundError ``ENDPOINT_NOT_FOUND``; GateError
+        ``ENDPOINT_IN_USE`` when it has rollouts on record (their history is
+        kept: register a new endpoint instead); EmergencyStopError in
+        production while the stop is set (SPEC §5).
+        """
+        self._core.delete_endpoint(name, actor=actor, role=role)
+
     def routing(self, endpoint: str) -> Routing:
         """The routing serving processes follow now (the stable version,
         and the candidate's weight during a rollout)."""
@@ -577,6 +808,55 @@ class RolloutMethods:
             None if min is None else float(min),
             None if max is None else float(max),
             environment,
+            actor=actor,
+            role=role,
+        )
+
+    def validate_feature_sample(self, feature: str, values: Any) -> FeatureSampleReport:
+        """SPEC §3: checks a sample of registered ``feature``'s values
+        against its expected range: at least 1,000 rows, no nulls, no
+        infinite value, variance above zero, every value inside
+        [min, max]. A failing sample is a report (``passed`` False and
+        ``problems`` saying why), not an error.
+
+        Args:
+            values: a 1-D array of numbers (numpy array, list, ...), taken
+                in one conversion; NaN (``None`` in a list) counts as null.
+
+        Raises NotFoundError ``FEATURE_NOT_FOUND``.
+        """
+        return FeatureSampleReport(**self._core.validate_feature_sample(feature, _values(values)))
+
+    def update_feature(
+        self,
+        name: str,
+        dtype: Optional[str] = None,
+        min: Optional[float] = None,  # noqa: A002 - as in register_feature
+        max: Optional[float] = None,  # noqa: A002
+        *,
+        sample: Any,
+        actor: Optional[str] = None,
+        role: Optional[str] = None,
+    ) -> None:
+        """A feature pipeline change (SPEC §3): sets ``name``'s dtype
+        (None keeps it) and expected range, accepted only when ``sample``
+        (at least 1,000 values produced under the new definition) passes
+        :meth:`validate_feature_sample` against the NEW range.
+
+        ``min`` and ``max`` replace the stored range: None means no bound
+        on that side (give the old bound again to keep it).
+
+        Audited; a feature write (EmergencyStopError in production while
+        the stop is set). Raises GateError ``FEATURE_SAMPLE_INVALID`` naming
+        every problem of the sample (nothing is changed), NotFoundError
+        ``FEATURE_NOT_FOUND``.
+        """
+        self._core.update_feature(
+            name,
+            dtype or "",
+            None if min is None else _real(min, "min"),
+            None if max is None else _real(max, "max"),
+            _values(sample, "sample"),
             actor=actor,
             role=role,
         )
@@ -710,5 +990,70 @@ class RolloutMethods:
             correct=_count(correct, "correct"),
             successes=_count(successes, "successes"),
             trials=_count(trials, "trials"),
+            replica=replica or "",
+        )
+
+    # --- drift and feature samples (SPEC §3) ------------------------------------
+
+    def set_drift_reference(
+        self,
+        endpoint: str,
+        feature: str,
+        values: Any,
+        *,
+        actor: Optional[str] = None,
+        role: Optional[str] = None,
+    ) -> None:
+        """Sets the reference sample the controller's drift check compares
+        ``feature``'s recorded samples on ``endpoint`` with (e.g. the
+        training data's column, in time order); replaces an earlier one.
+
+        Args:
+            values: a 1-D array of numbers (numpy array, list, ...), taken
+                in one conversion. With the default plan the check needs at
+                least 20,000 values (40 chunks of 500); a shorter reference
+                gives ``NOT_ENOUGH_DATA`` readings, never a halt.
+
+        Audited; an endpoint update (EmergencyStopError in production while
+        the stop is set). Raises NotFoundError ``ENDPOINT_NOT_FOUND`` or
+        ``FEATURE_NOT_FOUND`` (register the feature first), ValidationError
+        ``DRIFT_SAMPLE_INVALID`` for an empty sample or one holding NaN.
+        """
+        self._core.set_drift_reference(endpoint, feature, _values(values), actor=actor, role=role)
+
+    def record_feature_samples(
+        self,
+        endpoint: str,
+        version: Version,
+        feature: str,
+        values: Any,
+        minute: Optional[When] = None,
+        *,
+        replica: Optional[str] = None,
+    ) -> None:
+        """Records one replica's sampled values of ``feature`` in requests
+        that ``version`` served on ``endpoint`` in the minute containing
+        ``minute`` (an aware datetime, an RFC 3339 str or Unix ms; default
+        now, by the store's clock). It replaces that replica's earlier
+        sample of the minute. This is what the drift check reads: each
+        ``tick()`` judges the candidate's first chunk (500 rows by default)
+        of each check interval (an hour by default) of a stage, once the
+        minutes holding it have closed.
+
+        Args:
+            values: a 1-D array of numbers, taken in one conversion; no NaN
+                (drop or impute missing values first).
+            replica: the replica's name (default ``"default"``).
+
+        Raises ValidationError for a bad feature name or version, or
+        ``DRIFT_SAMPLE_INVALID`` for an empty sample or one holding NaN.
+        """
+        minute_ms = self._core.now_ms() if minute is None else _minute_ms(minute)
+        self._core.record_feature_samples(
+            endpoint,
+            _version(version),
+            minute_ms,
+            feature,
+            _values(values),
             replica=replica or "",
         )

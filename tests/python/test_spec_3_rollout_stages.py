@@ -267,18 +267,86 @@ def test_spec_3_two_consecutive_failed_rollouts_require_a_manual_approval(world)
 
 # "A capacity change (replicas, scaling) is capped at +25% of current
 # capacity per action."
-@pytest.mark.skip(reason="capacity changes have no Python API (C++: CapCapacityChange, "
-                         "tests/spec/spec_3_rollout_stages_test.cc)")
 def test_spec_3_a_capacity_change_is_capped_at_plus_25_percent():
-    pass
+    cap = sw.rollout.cap_capacity_change
+    assert cap(100, 125) == sw.CapacityDecision(allowed=125, capped=False)  # exactly +25 %
+    assert cap(100, 200) == sw.CapacityDecision(allowed=125, capped=True)
+    assert cap(8, 20).allowed == 10
+    assert cap(1, 3).allowed == 2  # a small deployment may always add one replica
+    assert cap(10, 4) == sw.CapacityDecision(allowed=4, capped=False)  # decreases are free
+    # Going from 8 to 20 replicas takes five actions.
+    current, steps = 8, []
+    while current < 20:
+        current = cap(current, 20).allowed
+        steps.append(current)
+    assert steps == [10, 12, 15, 18, 20]
+    assert sw.rollout.cap_continuous_capacity_change(4.0, 8.0).allowed == 5.0
+    with pytest.raises(sw.ValidationError) as e:
+        cap(-1, 2)
+    assert e.value.reason == "CAPACITY_INVALID" and "SPEC §3" in e.value.rule
 
 
 # "A feature pipeline change is validated on a 1,000-record sample first:
 # no nulls, non-zero variance, values inside the expected range."
-@pytest.mark.skip(reason="the core has no feature-pipeline sample validation yet "
-                         "(register_feature records the expected range only)")
-def test_spec_3_a_feature_pipeline_change_is_validated_on_a_sample():
-    pass
+def test_spec_3_a_feature_pipeline_change_is_validated_on_a_sample(world):
+    np = pytest.importorskip("numpy")
+    s = world.store
+    s.register_feature("amount", "float64", min=0, max=1000)
+    rng = np.random.default_rng(3)
+    good = rng.uniform(0, 1000, 1000)
+    assert s.validate_feature_sample("amount", good).passed
+    bad_samples = {
+        "999 rows": good[:999],
+        "1 null values": np.r_[good[:999], np.nan],
+        "zero variance": np.full(1000, 5.0),
+        "values above the expected maximum 1000": np.r_[good[:990], np.full(10, 1e6)],
+        "values below the expected minimum 0": np.r_[good[:990], np.full(10, -1.0)],
+    }
+    for problem, sample in bad_samples.items():
+        report = s.validate_feature_sample("amount", sample)
+        assert not report.passed and any(problem in p for p in report.problems), report
+        with pytest.raises(sw.GateError) as e:
+            s.update_feature("amount", "float64", min=0, max=1000, sample=sample)
+        assert e.value.reason == "FEATURE_SAMPLE_INVALID" and problem in str(e.value)
+    # The change is checked against the NEW range, and only then applied.
+    cents = good * 100
+    with pytest.raises(sw.GateError):
+        s.update_feature("amount", "float64", min=0, max=1000, sample=cents)
+    s.update_feature("amount", "float64", min=0, max=100_000, sample=cents)
+    assert s.validate_feature_sample("amount", cents).passed
+    outcomes = [r.outcome for r in s.audit_log() if r.command == "feature.update"]
+    assert outcomes == ["denied"] * 6 + ["success"]
+
+
+# "Data drift beyond 3 standard deviations → the rollout halts (holds its
+# weight, takes no further step) and raises an alert; a person decides" --
+# detected by the controller itself from the candidate's recorded feature
+# samples against the endpoint's reference.
+def test_spec_3_drift_beyond_3_sigma_in_recorded_samples_halts_the_rollout(world, capfd):
+    np = pytest.importorskip("numpy")
+    s = world.store
+    s.register_feature("amount", "float64")
+    rng = np.random.default_rng(7)
+    s.set_drift_reference(world.ENDPOINT, "amount", rng.normal(50, 10, 20_000))
+    rollout = world.deploy()
+    world.walk_to(rollout, "canary-2")
+    gen = s.routing(world.ENDPOINT).generation
+    # The candidate's inputs shift by half a standard deviation.
+    for _ in range(10):
+        s.record_feature_samples(world.ENDPOINT, world.CANDIDATE, "amount",
+                                 rng.normal(55, 10, 100))
+        world.minute()
+    st = rollout.status()
+    assert (st.phase, st.halt_cause, st.stage, st.candidate_weight) == (
+        "HALTED", "DRIFT", "canary-2", 0.10)
+    assert "feature amount" in st.last_reason and "(limit 3)" in st.last_reason
+    assert "data drift" in capfd.readouterr().err  # the alert
+    assert world.minutes(150) == 0  # no further step
+    assert s.routing(world.ENDPOINT).generation == gen
+    # A person decides; the chunk they judged does not halt it again.
+    assert rollout.resume(actor="oncall@example.com").phase == "IN_STAGE"
+    assert world.minute() == 1
+    assert rollout.status().stage == "ab"
 
 
 def test_spec_3_time_in_stage_counts_from_entering_it(world):
