@@ -180,8 +180,15 @@ class Router {
   // already labelled, or older than an hour); nothing is counted then.
   virtual bool RecordLabel(std::string_view request_id, bool correct) = 0;
 
-  // Reads the routing now and swaps the weights if the generation changed.
+  // Folds the outcomes recorded so far (as Flush does, without persisting),
+  // reads the routing now and swaps the weights if the generation changed.
   // Returns the store's error (the router keeps its weights).
+  //
+  // Outcomes are attributed to the minute (store clock) of the fold that
+  // precedes them: a background router folds every refresh_interval, so an
+  // outcome lands at most that late. Without a background thread, call
+  // Refresh() as each minute begins and Flush() before it ends, and every
+  // outcome of the minute lands in it (examples/serving/fraud_service.cc).
   virtual absl::Status Refresh() = 0;
   // Folds the outcomes recorded so far into their minute windows and
   // persists every changed window now. Returns the first persist error.

@@ -125,14 +125,17 @@ class RouterImpl final : public Router {
     }
     const WeightsSnapshot* cur = current_.load(std::memory_order_acquire);
     const WeightsSnapshot next = WeightsSnapshot::From(*routing);
+    // Outcomes recorded so far belong to the versions they were served by
+    // (fold them under the old snapshot before a swap) and to the minute of
+    // the previous fold: folding here too is what lets a router without a
+    // background thread attribute a minute's outcomes to that minute when
+    // its owner refreshes as each minute begins and flushes as it ends.
+    absl::MutexLock l(&state_mu_);
+    FoldLocked();
     if (next.generation != cur->generation ||
         next.stable_version != cur->stable_version ||
         next.candidate_version != cur->candidate_version ||
         next.threshold != cur->threshold || next.shadow != cur->shadow) {
-      absl::MutexLock l(&state_mu_);
-      // Outcomes recorded so far belong to the versions they were served
-      // by: fold them under the old snapshot before swapping.
-      FoldLocked();
       Publish(next);
     }
     return absl::OkStatus();

@@ -352,6 +352,28 @@ TEST_F(RouterTest, RecordsFoldIntoMinuteWindowsPerVersion) {
   EXPECT_GT(r->Health().windows_persisted, 0);
 }
 
+TEST_F(RouterTest, ManualRouterRefreshingAtEachMinuteKeepsMinutesApart) {
+  // A router without a background thread, driven the way
+  // examples/serving/fraud_service.cc drives it: Refresh as a minute
+  // begins, record, Flush before it ends. Each minute's outcomes land in
+  // that minute's window (none in the previous one, none lost at the end).
+  std::unique_ptr<Router> r = Open();
+  ASSERT_NE(r, nullptr);
+  const int64_t m0 = Minute();
+  for (int minute = 0; minute < 3; ++minute) {
+    ASSERT_TRUE(r->Refresh().ok());
+    for (int i = 0; i < 10 * (minute + 1); ++i) {
+      r->Record(Variant::kStable, 5, false);
+    }
+    ASSERT_TRUE(clock_.Advance(absl::Seconds(59)).ok());
+    ASSERT_TRUE(r->Flush().ok());
+    ASSERT_TRUE(clock_.Advance(absl::Seconds(1)).ok());
+  }
+  EXPECT_EQ(WindowOf("1.0.0", m0).requests, 10u);
+  EXPECT_EQ(WindowOf("1.0.0", m0 + 1).requests, 20u);
+  EXPECT_EQ(WindowOf("1.0.0", m0 + 2).requests, 30u);
+}
+
 TEST_F(RouterTest, LabelsArriveLaterByRequestId) {
   RouterOptions o;
   o.label_table_size = 1024;
