@@ -902,7 +902,9 @@ class StoreImpl final : public Store {
         s_->rollout_backend->ListRollouts(endpoint, active_only);
     if (!all.ok()) return all.status();
     std::vector<RolloutStatus> out;
-    for (const auto& rec : *all) {
+    // The backend lists oldest first; the API promises newest first.
+    for (auto it = all->rbegin(); it != all->rend(); ++it) {
+      const internal_storage::RolloutRecord& rec = *it;
       absl::StatusOr<v1::RolloutState> st =
           internal_rollout::StateFromJson(rec.state_json);
       if (!st.ok()) return st.status();

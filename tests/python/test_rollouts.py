@@ -309,6 +309,15 @@ def test_abort_is_not_a_failed_rollout(world):
     assert [(r.id, r.phase, r.readings) for r in listed] == [(rollout.id, "ABORTED", None)]
 
 
+def test_rollouts_are_listed_newest_first(world):
+    first = world.deploy()
+    first.abort(reason="again", actor="alice")
+    world.clock.advance(minutes=1)
+    second = world.deploy()
+    assert [r.id for r in world.store.rollouts("fraud-prod")] == [second.id, first.id]
+    assert [r.id for r in world.store.rollouts()] == [second.id, first.id]
+
+
 def test_one_active_rollout_per_endpoint(world):
     world.deploy()
     with pytest.raises(sw.GateError) as e:

@@ -158,6 +158,25 @@ TEST_F(StoreRolloutTest, DeployTickApproveComplete) {
   EXPECT_TRUE(store_->VerifyAuditLog().ok());
 }
 
+TEST_F(StoreRolloutTest, ListRolloutsIsNewestFirst) {
+  DeployOptions o;
+  o.plan_json = kPlan;
+  absl::StatusOr<RolloutStatus> first =
+      store_->Deploy("fraud", "2.0.0", "fraud-stg", o);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(store_->AbortRollout(first->id, "again", kAlice).ok());
+  ASSERT_TRUE(clock_.Advance(absl::Minutes(1)).ok());
+  absl::StatusOr<RolloutStatus> second =
+      store_->Deploy("fraud", "2.0.0", "fraud-stg", o);
+  ASSERT_TRUE(second.ok()) << second.status();
+  absl::StatusOr<std::vector<RolloutStatus>> list =
+      store_->ListRollouts("fraud-stg");
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].id, second->id);
+  EXPECT_EQ((*list)[1].id, first->id);
+}
+
 TEST_F(StoreRolloutTest, RollbackIsOneRoutingSwap) {
   DeployOptions o;
   o.plan_json = kPlan;
