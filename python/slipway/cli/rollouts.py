@@ -120,16 +120,19 @@ def write_status(st, out) -> None:
     r = st.readings
     if r is not None:
         fmt.section("guardrails (current stage)", out)
+        error_rate = (f"{fmt.percent(r.error_rate)} ({r.candidate_errors}/{r.candidate_requests} "
+                      f"requests; failing streak {r.error_streak})"
+                      if r.candidate_requests else "no requests yet")
+        latency = (f"{fmt.num(r.candidate_p99_ms)} ms vs stable {fmt.num(r.stable_p99_ms)} ms "
+                   f"(ratio {fmt.num(r.p99_ratio)})"
+                   if r.latency_verdict != "NOT_ENOUGH_DATA" else "not enough samples yet")
+        accuracy = (f"{fmt.num(r.candidate_accuracy)} vs stable {fmt.num(r.stable_accuracy)} "
+                    f"({r.predictions} predictions)"
+                    if r.accuracy_verdict != "NOT_ENOUGH_DATA" else "not enough labels yet")
         fmt.table(["GUARDRAIL", "VERDICT", "READING"], [
-            ["error rate", r.error_rate_verdict,
-             f"{fmt.percent(r.error_rate)} ({r.candidate_errors}/{r.candidate_requests} "
-             f"requests; failing streak {r.error_streak})"],
-            ["latency p99", r.latency_verdict,
-             f"{fmt.num(r.candidate_p99_ms)} ms vs stable {fmt.num(r.stable_p99_ms)} ms "
-             f"(ratio {fmt.num(r.p99_ratio)})"],
-            ["accuracy", r.accuracy_verdict,
-             f"{fmt.num(r.candidate_accuracy)} vs stable {fmt.num(r.stable_accuracy)} "
-             f"({r.predictions} predictions)"],
+            ["error rate", r.error_rate_verdict, error_rate],
+            ["latency p99", r.latency_verdict, latency],
+            ["accuracy", r.accuracy_verdict, accuracy],
         ], out, indent="  ")
         out.write(f"  one-minute windows read: {r.windows}\n")
     if st.approvals:
