@@ -37,7 +37,7 @@ import traceback
 from typing import Any, Callable, List, Optional, Sequence, TextIO
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE",
-           "EXIT_TAMPERED", "EXIT_INTERNAL", "EXIT_INTERRUPTED"]
+           "EXIT_TAMPERED", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_BROKEN_PIPE"]
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -264,8 +264,10 @@ def main(argv: Optional[Sequence[str]] = None, *, stdout: Optional[TextIO] = Non
         parser = build_parser()
         try:
             args, extra = parser.parse_known_args(argv)
-        except SystemExit as e:  # --help, --version, usage errors
-            return EXIT_OK if e.code in (0, None) else int(e.code) if isinstance(e.code, int) else EXIT_USAGE
+        except SystemExit as e:  # --help and --version (0), usage errors (2)
+            if e.code in (0, None):
+                return EXIT_OK
+            return e.code if isinstance(e.code, int) else EXIT_USAGE
         if getattr(args, "forward", False):
             args.forwarded = extra
         elif extra:
