@@ -220,6 +220,11 @@ class TomlTest(unittest.TestCase):
 
 
 class ProjectTest(unittest.TestCase):
+    def test_real_project_installs_the_slipway_console_script(self):
+        # docs/cli.md: `pip install` puts a `slipway` command on PATH.
+        self.assertEqual(_project.Project(REPO).entry_points_txt(),
+                         "[console_scripts]\nslipway = slipway.cli:main\n")
+
     def test_real_project_version_comes_from_cmakelists(self):
         project = _project.Project(REPO)
         self.assertEqual(project.name, "slipway")

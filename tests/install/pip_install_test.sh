@@ -3,7 +3,8 @@
 # for real and offline (the in-tree backend needs nothing from an index):
 #
 #   1. `python -m pip install <repo>` into a fresh venv of `python3` (pyenv),
-#      with build isolation; import from / and validate a name
+#      with build isolation; import from / and validate a name; the
+#      `slipway` console script runs (--help, --version)
 #   2. the same in a venv of Debian's /usr/bin/python3
 #   3. Debian's python3 outside a venv (PEP 668, externally managed):
 #      `pip install --break-system-packages --target <tmp>`, import with
@@ -105,18 +106,28 @@ EOF
   )
 }
 
+# script_check SCRIPT: the `slipway` console script (docs/cli.md) runs from /
+# and exits 0 for --help and --version.
+script_check() {
+  local script=$1
+  [[ -x $script ]] || { echo "no console script at $script"; return 1; }
+  (cd / && "$script" --help >/dev/null && "$script" --version)
+}
+
 # venv_install NAME BASE_PYTHON: fresh venv, normal `pip install <repo>`.
 venv_install() {
   local venv=$work/$1 base=$2
   "$base" -m venv "$venv" &&
     "$venv/bin/python" -m pip install "$repo" &&
-    import_check "$venv/bin/python" "$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_path("platlib"))')"
+    import_check "$venv/bin/python" "$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_path("platlib"))')" &&
+    script_check "$venv/bin/slipway"
 }
 
 system_target_install() {
   local target=$work/system-target
   "$system_python" -m pip install --break-system-packages --target "$target" "$repo" &&
     PYTHONPATH=$target import_check "$system_python" "$target" &&
+    PYTHONPATH=$target script_check "$target/bin/slipway" &&
     # Nothing went to the system site-packages.
     (cd / && ! "$system_python" -c 'import slipway' 2>/dev/null)
 }
@@ -126,6 +137,7 @@ editable_install() {
   "$python" -m venv "$venv" &&
     "$venv/bin/python" -m pip install -e "$repo" &&
     import_check "$venv/bin/python" "$repo/python/slipway" &&
+    script_check "$venv/bin/slipway" &&
     "$venv/bin/python" -m pip uninstall -y slipway &&
     (cd / && ! "$venv/bin/python" -c 'import slipway' 2>/dev/null)
 }
@@ -168,6 +180,9 @@ with zipfile.ZipFile(wheel) as z:
     assert "Root-Is-Purelib: false" in wheel_file
     assert f"Tag: {py}-{abi}-{plat}" in wheel_file
     assert z.read(f"{dist_info}/top_level.txt").decode().split() == ["slipway"]
+    entry_points = z.read(f"{dist_info}/entry_points.txt").decode()
+    assert "[console_scripts]\nslipway = slipway.cli:main\n" in entry_points, entry_points
+    assert "slipway/cli/__init__.py" in names and "slipway/__main__.py" in names
     assert "slipway/__init__.py" in names
     assert any(re.fullmatch(r"slipway/_slipway\..*\.so", n) for n in names), names
 print(f"{wheel}: {len(rows)} RECORD rows verified")

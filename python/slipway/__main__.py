@@ -1,0 +1,8 @@
+"""``python -m slipway``: the command line (docs/cli.md)."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
