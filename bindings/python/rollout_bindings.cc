@@ -143,6 +143,7 @@ py::dict StatusDict(const RolloutStatus& s) {
   d["time_in_stage_s"] = absl::ToDoubleSeconds(s.time_in_stage);
   d["halt_cause"] = s.halt_cause;
   d["last_reason"] = s.last_reason;
+  d["outlook"] = s.outlook;
   d["next_gate"] = s.next_gate;
   d["readings"] = ReadingsDict(s.readings);
   d["approvals"] = std::move(approvals);

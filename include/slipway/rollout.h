@@ -166,6 +166,11 @@ struct RolloutStatus {
   absl::Duration time_in_stage;
   std::string halt_cause;  // "", "DRIFT", "EMERGENCY_STOP"
   std::string last_reason;
+  // What a controller tick would do now and why, from the readings above
+  // (e.g. "observing stage canary-2: 1h10m of 2h, ..." or "...; stage ab
+  // needs statistical validation and these guardrails have no healthy
+  // verdict with enough data yet: error rate"); empty when ended.
+  std::string outlook;
   // What moves it next, e.g. "approval by role data-science-lead to enter
   // stage canary-2" or "observation: 30m of stage canary-1"; empty when
   // ended.

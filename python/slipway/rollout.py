@@ -318,6 +318,10 @@ class RolloutStatus:
     started_ms: int
     updated_ms: int
     state: Dict[str, Any]
+    #: What a controller tick would do now and why, from the readings (e.g.
+    #: which guardrail still lacks data before the next stage); "" when
+    #: ended, and in ``store.rollouts()`` lists (no readings there).
+    outlook: str = ""
 
     @property
     def weights(self) -> Dict[str, float]:
@@ -346,6 +350,7 @@ class RolloutStatus:
             time_in_stage=_dt.timedelta(seconds=d["time_in_stage_s"]),
             halt_cause=d["halt_cause"] or None,
             last_reason=d["last_reason"],
+            outlook=d.get("outlook", ""),
             next_gate=d["next_gate"] or None,
             readings=readings,
             approvals=[RolloutApproval(**a) for a in d["approvals"]],

@@ -29,6 +29,7 @@
 #include "src/rollout/controller.h"
 #include "src/rollout/plan.h"
 #include "src/rollout/router.h"
+#include "src/rollout/state_machine.h"
 #include "src/storage/store_backends.h"
 #include "src/tracking/tracker.h"
 
@@ -1004,6 +1005,17 @@ class StoreImpl final : public Store {
       out.readings.drift.push_back(FeatureDriftReading{
           f.feature, f.verdict, f.note, f.statistic, f.sigma, f.threshold,
           f.chunk_rows, f.reference_rows, f.chunk_start_ms});
+    }
+    if (out.active) {
+      // The state machine is pure: ask it what a tick would do now.
+      internal_rollout::Tick t{r->verdicts};
+      if (drift->drift()) {
+        t.verdicts.drift = internal_rollout::DriftVerdict::kDrift;
+        t.verdicts.drift_detail = drift->drift_detail;
+      }
+      out.outlook = internal_rollout::Step(*state, state->plan(), t,
+                                           s_->options.env.clock->Now())
+                        .why;
     }
     return out;
   }

@@ -309,6 +309,23 @@ def test_abort_is_not_a_failed_rollout(world):
     assert [(r.id, r.phase, r.readings) for r in listed] == [(rollout.id, "ABORTED", None)]
 
 
+def test_status_outlook_says_why_a_thin_stage_does_not_move_on(world):
+    rollout = world.deploy()
+    world.walk_to(rollout, "canary-2")
+    assert "observing stage canary-2" in rollout.status().outlook
+    # 100 requests a minute: under the 200 an error-rate window needs, so
+    # the statistical validation into the A/B stage never has its verdict.
+    thin = W.counts(requests=100, labelled=60, correct=54)
+    world.minutes(150, candidate=thin)
+    st = rollout.status()
+    assert (st.phase, st.stage) == ("IN_STAGE", "canary-2")
+    assert "needs statistical validation" in st.outlook
+    assert "no healthy verdict with enough data yet: error rate" in st.outlook
+    assert st.next_gate.startswith("observation of 2h")  # the plan's gate, unchanged
+    # Ended rollouts have no outlook.
+    assert rollout.abort(reason="thin", actor="alice").outlook == ""
+
+
 def test_rollouts_are_listed_newest_first(world):
     first = world.deploy()
     first.abort(reason="again", actor="alice")

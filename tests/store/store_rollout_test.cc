@@ -158,6 +158,36 @@ TEST_F(StoreRolloutTest, DeployTickApproveComplete) {
   EXPECT_TRUE(store_->VerifyAuditLog().ok());
 }
 
+TEST_F(StoreRolloutTest, StatusOutlookSaysWhatATickWouldDoAndWhy) {
+  constexpr char kAbPlan[] = R"({"stages": [
+    {"name": "canary-1", "candidate_weight": 0.01, "min_observation_seconds": 600},
+    {"name": "ab", "candidate_weight": 0.5, "gate": "GATE_STATISTICAL_VALIDATION",
+     "ab": {"decide_by_significance": true}},
+    {"name": "full", "candidate_weight": 1, "approval_role": "platform-lead"}]})";
+  DeployOptions o;
+  o.plan_json = kAbPlan;
+  absl::StatusOr<RolloutStatus> r = store_->Deploy("fraud", "2.0.0", "fraud-stg", o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  // 100 requests a minute: under the 200 an error-rate window needs.
+  for (int i = 0; i < 3; ++i) PassMinute(Counts(100, 0, 10));
+  r = store_->GetRollout(r->id);
+  ASSERT_TRUE(r.ok());
+  EXPECT_THAT(r->outlook, HasSubstr("observing stage canary-1: 3m of 10m"));
+  for (int i = 0; i < 12; ++i) {
+    PassMinute(Counts(100, 0, 10));
+    ASSERT_TRUE(store_->Tick().ok());
+  }
+  r = store_->GetRollout(r->id);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->stage, "canary-1");
+  EXPECT_THAT(r->outlook, HasSubstr("needs statistical validation"));
+  EXPECT_THAT(r->outlook,
+              HasSubstr("no healthy verdict with enough data yet: error rate"));
+  r = store_->AbortRollout(r->id, "thin", kAlice);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(store_->GetRollout(r->id)->outlook, "");
+}
+
 TEST_F(StoreRolloutTest, ListRolloutsIsNewestFirst) {
   DeployOptions o;
   o.plan_json = kPlan;
