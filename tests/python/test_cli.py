@@ -571,8 +571,12 @@ def test_demo_forwards_its_arguments_to_slipway_demo_main():
 def test_demo_missing_is_a_clear_error_exit_1():
     p = run_cli("demo", code=_WITH_FAKE.format(setup="sys.modules['slipway.demo'] = None"))
     failed(p, 1, "the demo is not available")
-    if not (ROOT / "python" / "slipway" / "demo.py").exists():
-        failed(run_cli("demo"), 1, "the demo is not available")
+
+
+def test_demo_help_comes_from_the_real_demo():
+    p = run_cli("demo", "--help")
+    assert p.returncode == 0, p.stderr
+    assert "usage: slipway demo" in p.stdout and "--quick" in p.stdout
 
 
 def test_an_unexpected_error_prints_a_traceback_and_exits_70(world):
