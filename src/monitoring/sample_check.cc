@@ -13,11 +13,22 @@ SampleCheck CheckFeatureSample(std::span<const double> values,
                                int64_t min_rows) {
   SampleCheck c;
   c.rows = static_cast<int64_t>(values.size());
-  // Welford's running mean and variance: stable for large offsets, where
-  // E[x²] - E[x]² cancels to zero or below.
+  // Welford's running mean and variance of the values minus the first
+  // finite one: E[x²] - E[x]² cancels to zero or below for a large offset,
+  // and plain Welford loses the spread when the running mean itself cannot
+  // be represented (1e15 + 0.125 steps: the variance came out twice too
+  // big); the differences from a value of the sample are exact or nearly.
+  double shift = 0;
+  for (double v : values) {
+    if (std::isfinite(v)) {
+      shift = v;
+      break;
+    }
+  }
   double mean = 0;
   double m2 = 0;
   int64_t n = 0;
+  int64_t finite = 0;
   int64_t infinite = 0;
   for (double v : values) {
     if (std::isnan(v)) {
@@ -33,9 +44,11 @@ SampleCheck CheckFeatureSample(std::span<const double> values,
       ++infinite;
       continue;
     }
-    const double delta = v - mean;
-    mean += delta / static_cast<double>(n);
-    m2 += delta * (v - mean);
+    ++finite;
+    const double x = v - shift;
+    const double delta = x - mean;
+    mean += delta / static_cast<double>(finite);
+    m2 += delta * (x - mean);
   }
   if (n > 0 && infinite == 0) c.variance = m2 / static_cast<double>(n);
   if (c.rows < min_rows) {
