@@ -878,9 +878,13 @@ absl::StatusOr<int> Controller::Tick() {
               drift_.Check(l.state, deps_.clock->Now());
           if (!drift.ok()) {
             drift_error = drift.status();
-          } else if (drift->drift()) {
-            t.verdicts.drift = DriftVerdict::kDrift;
-            t.verdicts.drift_detail = drift->drift_detail;
+          } else {
+            // One feature's damaged row: the others were still judged.
+            drift_error = drift->error;
+            if (drift->drift()) {
+              t.verdicts.drift = DriftVerdict::kDrift;
+              t.verdicts.drift_detail = drift->drift_detail;
+            }
           }
           return t;
         },

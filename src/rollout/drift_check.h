@@ -34,6 +34,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "src/monitoring/drift.h"
 #include "src/storage/rollout_backend.h"
 #include "slipway/v1/rollout.pb.h"
 
@@ -64,6 +65,11 @@ struct DriftCheckResult {
   // Set when a feature drifted: what to say (first drifting feature by
   // name, with its numbers).
   std::string drift_detail;
+  // The first feature's error (DataLoss FEATURE_SAMPLES_CORRUPT for a
+  // damaged row, or the store's error reading it): that feature has no
+  // verdict and a "cannot judge: ..." note; the others are still judged,
+  // so a damaged row never hides another feature's drift.
+  absl::Status error;
   bool drift() const { return !drift_detail.empty(); }
 };
 
@@ -73,12 +79,22 @@ class DriftCheck {
       : rollouts_(rollouts) {}
 
   // Judges the candidate of `state` at `now`. An ended rollout, or an
-  // endpoint without references, gives no features. Errors: the store's,
-  // DataLoss FEATURE_SAMPLES_CORRUPT for a damaged row.
+  // endpoint without references, gives no features. Errors: the store's
+  // when the references cannot be listed; a feature's own error is
+  // DriftCheckResult::error.
   absl::StatusOr<DriftCheckResult> Check(const v1::RolloutState& state,
                                          absl::Time now);
 
  private:
+  // Judges one feature into `*out` (set up with its name and sizes);
+  // appends nothing to `*drift_detail` unless it drifted and it is empty.
+  absl::Status Judge(const v1::RolloutState& state,
+                     const internal_storage::DriftReferenceRecord& ref,
+                     const internal_monitoring::DriftOptions& options,
+                     int64_t chunk_rows, int64_t interval_ms,
+                     int64_t watch_from, int64_t newest, int64_t closed_to,
+                     FeatureDrift* out, std::string* drift_detail);
+
   internal_storage::RolloutBackend* rollouts_;
   absl::Mutex mu_;
   // Healthy verdicts by "rollout/stage/feature/interval start" (cleared
