@@ -4,6 +4,7 @@
 #include <cmath>
 #include <span>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "slipway/status.h"
@@ -54,6 +55,20 @@ double SigmaOf(double statistic, const m::DriftThresholds& t) {
   if (t.stddev > 0) return (statistic - t.mean) / t.stddev;
   if (statistic > t.mean) return std::numeric_limits<double>::infinity();
   return 0;
+}
+
+// What a verdict depends on: the rollout's stage, the feature's reference
+// (its stored CRC-32C, size and time: SetDriftReference may replace it
+// within a millisecond) and the interval.
+std::string CacheKey(const RolloutState& state,
+                     const internal_storage::DriftReferenceRecord& ref,
+                     int64_t interval_start) {
+  const std::string_view crc =
+      std::string_view(ref.data).substr(ref.data.size() < 4 ? 0
+                                                            : ref.data.size() - 4);
+  return StrCat(state.id(), "/", state.stage_index(), "/", ref.feature, "/",
+                interval_start, "/", ref.row_count, "/", ref.updated_ms, "/",
+                absl::CHexEscape(absl::string_view(crc.data(), crc.size())));
 }
 
 absl::Status RowCountMismatch(const internal_storage::FeatureSampleRecord& r,
@@ -156,8 +171,7 @@ absl::Status DriftCheck::Judge(
   for (int64_t k = newest;
        k >= std::max<int64_t>(0, newest - 1) && chunk.empty(); --k) {
     start = watch_from + k * interval_ms;
-    const std::string key = StrCat(state.id(), "/", state.stage_index(), "/",
-                                   ref.feature, "/", start);
+    const std::string key = CacheKey(state, ref, start);
     {
       absl::MutexLock lock(&mu_);
       if (auto it = healthy_.find(key); it != healthy_.end()) {
@@ -222,8 +236,7 @@ absl::Status DriftCheck::Judge(
     f.verdict = "HEALTHY";
     absl::MutexLock lock(&mu_);
     if (healthy_.size() >= kMaxRemembered) healthy_.clear();
-    healthy_[StrCat(state.id(), "/", state.stage_index(), "/", ref.feature,
-                    "/", start)] = f;
+    healthy_[CacheKey(state, ref, start)] = f;
   } else {
     f.note = "not enough data for the reference-chunk rule";
   }

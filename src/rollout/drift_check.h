@@ -16,9 +16,11 @@
 // of the stage's entry and the last resume after drift, so a chunk a
 // person already judged is not judged again.
 //
-// A chunk is a pure function of stored rows, so judging it again gives the
-// same verdict; the check remembers healthy verdicts per (rollout, stage,
-// feature, interval) so a Tick does not recompute them.
+// A chunk is a pure function of stored rows, so judging it again against
+// the same reference gives the same verdict; the check remembers healthy
+// verdicts per (rollout, stage, feature, reference, interval) so a Tick does
+// not recompute them. (Rows a replica records for a minute after its
+// interval was judged are not seen by a remembered verdict.)
 //
 // Thread-safety: thread-safe.
 #ifndef SLIPWAY_SRC_ROLLOUT_DRIFT_CHECK_H_
@@ -97,8 +99,8 @@ class DriftCheck {
 
   internal_storage::RolloutBackend* rollouts_;
   absl::Mutex mu_;
-  // Healthy verdicts by "rollout/stage/feature/interval start" (cleared
-  // when it grows past a bound; a verdict recomputed is the same).
+  // Healthy verdicts by "rollout/stage/feature/interval start/reference"
+  // (cleared when it grows past a bound; a verdict recomputed is the same).
   absl::flat_hash_map<std::string, FeatureDrift> healthy_ ABSL_GUARDED_BY(mu_);
 };
 

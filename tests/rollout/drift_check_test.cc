@@ -416,6 +416,24 @@ TEST_F(DriftCheckTest, EachIntervalIsJudgedOnItsOwnChunk) {
   EXPECT_EQ(Tick(), 1);
 }
 
+// A verdict is about a chunk against a reference: a new reference judges
+// the same chunk again (a healthy verdict remembered from the old one does
+// not stand).
+TEST_F(DriftCheckTest, ANewReferenceJudgesTheChunkAgain) {
+  SetReference(Normal(20'000, 0, 1, 1));
+  const std::string id = Deploy();
+  PassMinute(Normal(500, 1, 1, 2));  // +1 sd against the first reference
+  SetReference(Normal(20'000, 1, 1, 3));
+  EXPECT_EQ(ReadingOf(Status(id)).verdict, "HEALTHY");
+  EXPECT_EQ(Tick(), 0);
+  // Replaced in the same millisecond, with another of the same size.
+  SetReference(Normal(20'000, 0, 1, 1));
+  FeatureDriftReading d = ReadingOf(Status(id));
+  EXPECT_EQ(d.verdict, "DRIFT");
+  EXPECT_EQ(Tick(), 1);
+  EXPECT_EQ(Status(id).phase, "HALTED");
+}
+
 // The boundary of the 3σ rule: two chunks that differ by a tiny shift, one
 // just under the limit (no halt), one just over (halt).
 class DriftBoundaryTest : public DriftCheckTest,
