@@ -434,6 +434,22 @@ TEST_F(DriftCheckTest, ANewReferenceJudgesTheChunkAgain) {
   EXPECT_EQ(Status(id).phase, "HALTED");
 }
 
+// ReportDrift is the same input from an outside drift monitor: strictly
+// above the plan's limit halts, and leaves the same alert.
+TEST_F(DriftCheckTest, ReportDriftHaltsStrictlyAboveTheLimit) {
+  const std::string id = Deploy();
+  absl::StatusOr<RolloutStatus> r = store_->ReportDrift(id, "amount", 3.0, kAlice);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->phase, "IN_STAGE");
+  r = store_->ReportDrift(id, "amount", 3.5, kAlice);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->phase, "HALTED");
+  EXPECT_EQ(r->halt_cause, "DRIFT");
+  EXPECT_THAT(r->last_reason, HasSubstr("feature amount: 3.5 standard deviations"));
+  EXPECT_THAT(r->last_reason, HasSubstr("reported by alice"));
+  EXPECT_THAT(r->state_json, HasSubstr("\"drift_alert_at\""));
+}
+
 // The boundary of the 3σ rule: two chunks that differ by a tiny shift, one
 // just under the limit (no halt), one just over (halt).
 class DriftBoundaryTest : public DriftCheckTest,
