@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "absl/strings/str_format.h"
 
@@ -50,7 +51,14 @@ SampleCheck CheckFeatureSample(std::span<const double> values,
     mean += delta / static_cast<double>(finite);
     m2 += delta * (x - mean);
   }
-  if (n > 0 && infinite == 0) c.variance = m2 / static_cast<double>(n);
+  if (n > 0 && infinite == 0) {
+    c.variance = m2 / static_cast<double>(n);
+    // Values near ±1.8e308 overflow their differences: the spread is above
+    // any double.
+    if (!std::isfinite(c.variance) && c.min < c.max) {
+      c.variance = std::numeric_limits<double>::infinity();
+    }
+  }
   if (c.rows < min_rows) {
     c.problems.push_back(absl::StrFormat(
         "%d rows (a sample of at least %d records is required)", c.rows,
@@ -65,8 +73,10 @@ SampleCheck CheckFeatureSample(std::span<const double> values,
         "%d infinite values (a feature value must be finite)", infinite));
   }
   // An all-equal sample (or an empty one) has no variance; an infinite
-  // value makes it undefined and is named above.
-  if (infinite == 0 && !(c.variance > 0)) {
+  // value makes it undefined and is named above. Judged exactly by the
+  // extremes, not by the computed variance, which underflows to 0 for
+  // values that differ only below ~1e-154 (1e-200 and 2e-200).
+  if (infinite == 0 && (n == 0 || c.min == c.max)) {
     c.problems.push_back(
         n == 0 ? std::string("no values (variance must be above zero)")
                : absl::StrFormat("zero variance: every value is %g", c.min));

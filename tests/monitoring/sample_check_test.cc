@@ -236,5 +236,35 @@ TEST(SampleCheckTest, VarianceOfALargeOffsetWithTinyNoiseIsRight) {
   EXPECT_DOUBLE_EQ(t.variance, 0.125 * 0.125 / 4);
 }
 
+// "Non-zero variance" is a question of whether the values differ, which
+// has an exact answer even where the variance itself underflows (values
+// near 1e-200: the squares are below the smallest double) or overflows
+// (values near ±1e308: the differences are infinite).
+TEST(SampleCheckTest, ZeroVarianceIsJudgedExactlyAtExtremeScales) {
+  std::vector<double> tiny(1000, 1e-200);
+  for (size_t i = 0; i < tiny.size(); i += 2) tiny[i] = 2e-200;
+  SampleCheck c = CheckFeatureSample(tiny, std::nullopt, std::nullopt);
+  EXPECT_TRUE(c.passed()) << (c.problems.empty() ? "" : c.problems[0]);
+  EXPECT_GE(c.variance, 0);
+
+  const double big = std::numeric_limits<double>::max();
+  std::vector<double> huge(1000, big);
+  for (size_t i = 0; i < huge.size(); i += 2) huge[i] = -big;
+  c = CheckFeatureSample(huge, std::nullopt, std::nullopt);
+  EXPECT_TRUE(c.passed()) << (c.problems.empty() ? "" : c.problems[0]);
+  EXPECT_GT(c.variance, 0);  // +inf: above any double
+
+  // The smallest subnormal against zero still differs.
+  std::vector<double> sub(1000, 0.0);
+  sub[500] = std::numeric_limits<double>::denorm_min();
+  EXPECT_TRUE(CheckFeatureSample(sub, std::nullopt, std::nullopt).passed());
+  // And -0.0 equals 0.0: no variance.
+  std::vector<double> zeros(1000, 0.0);
+  zeros[1] = -0.0;
+  c = CheckFeatureSample(zeros, std::nullopt, std::nullopt);
+  ASSERT_THAT(c.problems, SizeIs(1));
+  EXPECT_THAT(c.problems[0], HasSubstr("zero variance"));
+}
+
 }  // namespace
 }  // namespace slipway::internal_monitoring
