@@ -872,6 +872,9 @@ absl::StatusOr<int> Controller::Tick() {
           absl::StatusOr<StageReadings> readings = Readings(l.state);
           if (!readings.ok()) return readings.status();
           internal_rollout::Tick t{readings->verdicts};
+          // Halted for drift already: a person decides, the check's numbers
+          // are for the status only.
+          if (l.state.phase() == RolloutState::HALTED) return t;
           // A drift check that cannot read its samples must not stop the
           // guardrails: its error is reported after the pass.
           absl::StatusOr<DriftCheckResult> drift =

@@ -37,8 +37,13 @@ int64_t Ms(const google::protobuf::Timestamp& t) {
   return absl::ToUnixMillis(FromProtoTime(t));
 }
 
-bool Watching(RolloutState::Phase p) {
-  return p == RolloutState::IN_STAGE || p == RolloutState::AWAITING_APPROVAL;
+// Judged while the candidate serves in a stage, and while it is halted for
+// drift (the person deciding reads the numbers; Tick does not act on them).
+bool Watching(const RolloutState& s) {
+  return s.phase() == RolloutState::IN_STAGE ||
+         s.phase() == RolloutState::AWAITING_APPROVAL ||
+         (s.phase() == RolloutState::HALTED &&
+          s.halt_cause() == RolloutState::HALT_CAUSE_DRIFT);
 }
 
 // The plan's drift numbers with the defaults filled in (states written
@@ -93,7 +98,7 @@ absl::Status RowCountMismatch(const internal_storage::FeatureSampleRecord& r,
 absl::StatusOr<DriftCheckResult> DriftCheck::Check(const RolloutState& state,
                                                    absl::Time now) {
   DriftCheckResult out;
-  if (!Watching(state.phase()) || state.candidate_version().empty()) {
+  if (!Watching(state) || state.candidate_version().empty()) {
     return out;
   }
   absl::StatusOr<std::vector<internal_storage::DriftReferenceRecord>> refs =

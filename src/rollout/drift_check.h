@@ -80,8 +80,10 @@ class DriftCheck {
   explicit DriftCheck(internal_storage::RolloutBackend* rollouts)
       : rollouts_(rollouts) {}
 
-  // Judges the candidate of `state` at `now`. An ended rollout, or an
-  // endpoint without references, gives no features. Errors: the store's
+  // Judges the candidate of `state` at `now` (in a stage, awaiting an
+  // approval, or halted for drift: what the person deciding reads). An
+  // ended rollout, one halted by the emergency stop, or an endpoint without
+  // references gives no features. Errors: the store's
   // when the references cannot be listed; a feature's own error is
   // DriftCheckResult::error.
   absl::StatusOr<DriftCheckResult> Check(const v1::RolloutState& state,

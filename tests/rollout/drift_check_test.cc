@@ -218,6 +218,11 @@ TEST_F(DriftCheckTest, AShiftedMeanHaltsTheRolloutNamingFeatureAndSigma) {
   EXPECT_DOUBLE_EQ(s.candidate_weight, 0.01);
   EXPECT_DOUBLE_EQ(store_->GetRouting(kEndpoint)->candidate_weight, 0.01);
   EXPECT_THAT(s.state_json, HasSubstr("\"drift_alert_at\""));
+  // The person deciding reads the numbers.
+  ASSERT_THAT(s.readings.drift, SizeIs(1));
+  EXPECT_EQ(ReadingOf(s).verdict, "DRIFT");
+  EXPECT_GT(ReadingOf(s).statistic, ReadingOf(s).threshold);
+  EXPECT_EQ(ReadingOf(s).sigma, d.sigma);
   // Further ticks take no step while a person decides.
   Advance(absl::Hours(2));
   EXPECT_EQ(Tick(), 0);
