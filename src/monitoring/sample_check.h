@@ -3,9 +3,9 @@
 //
 // CheckFeatureSample counts what a sample violates; a sample passes when it
 // has at least kMinFeatureSampleRows rows, no null (NaN: a missing value in
-// a float64 column), no infinite value, a variance above zero, and every
-// value inside the expected [min, max] (inclusive; an absent bound is not
-// checked).
+// a float64 column), no infinite value, a variance above zero (judged
+// exactly: not every value is the same), and every value inside the
+// expected [min, max] (inclusive; an absent bound is not checked).
 //
 // Thread-safety: pure functions.
 #ifndef SLIPWAY_SRC_MONITORING_SAMPLE_CHECK_H_
@@ -28,7 +28,9 @@ struct SampleCheck {
   int64_t below_min = 0;
   int64_t above_max = 0;
   // Over the non-null values (NaN when there are none; variance is the
-  // population variance, NaN when a value is infinite).
+  // population variance, NaN when a value is infinite, +inf when it
+  // overflows, and it may underflow to 0 for values that differ only
+  // below ~1e-154: the zero-variance rule does not read it).
   double min = std::numeric_limits<double>::quiet_NaN();
   double max = std::numeric_limits<double>::quiet_NaN();
   double variance = std::numeric_limits<double>::quiet_NaN();

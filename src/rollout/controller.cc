@@ -915,15 +915,22 @@ absl::StatusOr<int> Controller::Tick() {
           absl::StatusOr<StageReadings> readings = Readings(l.state);
           if (!readings.ok()) return readings.status();
           internal_rollout::Tick t{readings->verdicts};
+          // Halted for drift already: a person decides, the check's numbers
+          // are for the status only.
+          if (l.state.phase() == RolloutState::HALTED) return t;
           // A drift check that cannot read its samples must not stop the
           // guardrails: its error is reported after the pass.
           absl::StatusOr<DriftCheckResult> drift =
               drift_.Check(l.state, deps_.clock->Now());
           if (!drift.ok()) {
             drift_error = drift.status();
-          } else if (drift->drift()) {
-            t.verdicts.drift = DriftVerdict::kDrift;
-            t.verdicts.drift_detail = drift->drift_detail;
+          } else {
+            // One feature's damaged row: the others were still judged.
+            drift_error = drift->error;
+            if (drift->drift()) {
+              t.verdicts.drift = DriftVerdict::kDrift;
+              t.verdicts.drift_detail = drift->drift_detail;
+            }
           }
           return t;
         },

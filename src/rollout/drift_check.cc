@@ -4,8 +4,10 @@
 #include <cmath>
 #include <span>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "slipway/status.h"
 #include "src/monitoring/drift.h"
 #include "src/monitoring/feature_samples.h"
 #include "src/rollout/plan.h"
@@ -35,8 +37,13 @@ int64_t Ms(const google::protobuf::Timestamp& t) {
   return absl::ToUnixMillis(FromProtoTime(t));
 }
 
-bool Watching(RolloutState::Phase p) {
-  return p == RolloutState::IN_STAGE || p == RolloutState::AWAITING_APPROVAL;
+// Judged while the candidate serves in a stage, and while it is halted for
+// drift (the person deciding reads the numbers; Tick does not act on them).
+bool Watching(const RolloutState& s) {
+  return s.phase() == RolloutState::IN_STAGE ||
+         s.phase() == RolloutState::AWAITING_APPROVAL ||
+         (s.phase() == RolloutState::HALTED &&
+          s.halt_cause() == RolloutState::HALT_CAUSE_DRIFT);
 }
 
 // The plan's drift numbers with the defaults filled in (states written
@@ -55,12 +62,43 @@ double SigmaOf(double statistic, const m::DriftThresholds& t) {
   return 0;
 }
 
+// What a verdict depends on: the rollout's stage, the feature's reference
+// (its stored CRC-32C, size and time: SetDriftReference may replace it
+// within a millisecond) and the interval.
+std::string CacheKey(const RolloutState& state,
+                     const internal_storage::DriftReferenceRecord& ref,
+                     int64_t interval_start) {
+  const std::string_view crc =
+      std::string_view(ref.data).substr(ref.data.size() < 4 ? 0
+                                                            : ref.data.size() - 4);
+  return StrCat(state.id(), "/", state.stage_index(), "/", ref.feature, "/",
+                interval_start, "/", ref.row_count, "/", ref.updated_ms, "/",
+                absl::CHexEscape(absl::string_view(crc.data(), crc.size())));
+}
+
+absl::Status RowCountMismatch(const internal_storage::FeatureSampleRecord& r,
+                              int64_t decoded) {
+  return MakeError(
+      absl::StatusCode::kDataLoss,
+      absl::StrFormat("stored feature samples are corrupt: the sample of "
+                      "feature %s, version %s, minute %d, replica %s says %d "
+                      "rows but holds %d values",
+                      r.feature, r.version, r.minute_ms, r.replica,
+                      r.row_count, decoded),
+      ErrorDetail{m::kReasonFeatureSamplesCorrupt,
+                  "a stored sample's row_count is the number of values it "
+                  "holds",
+                  absl::StrFormat("%d", r.row_count),
+                  "the row was damaged after it was written; record the "
+                  "samples again"});
+}
+
 }  // namespace
 
 absl::StatusOr<DriftCheckResult> DriftCheck::Check(const RolloutState& state,
                                                    absl::Time now) {
   DriftCheckResult out;
-  if (!Watching(state.phase()) || state.candidate_version().empty()) {
+  if (!Watching(state) || state.candidate_version().empty()) {
     return out;
   }
   absl::StatusOr<std::vector<internal_storage::DriftReferenceRecord>> refs =
@@ -96,95 +134,118 @@ absl::StatusOr<DriftCheckResult> DriftCheck::Check(const RolloutState& state,
     f.feature = ref.feature;
     f.chunk_rows = chunk_rows;
     f.reference_rows = ref.row_count;
-    const int64_t needed = chunk_rows * g.drift_min_reference_chunks();
-    if (ref.row_count < needed) {
-      f.note = absl::StrFormat(
-          "the reference holds %d rows; %d chunks of %d need %d",
-          ref.row_count, g.drift_min_reference_chunks(), chunk_rows, needed);
-      out.features.push_back(std::move(f));
-      continue;
-    }
-    // The newest interval whose first chunk is complete.
-    std::vector<double> chunk;
-    int64_t start = 0;
-    bool remembered = false;
-    // A chunk completes while its interval is the newest or just after it
-  // (its last minute closes), so two intervals are enough to look at.
-    for (int64_t k = newest; k >= std::max<int64_t>(0, newest - 1) && chunk.empty(); --k) {
-      start = watch_from + k * interval_ms;
-      const std::string key = StrCat(state.id(), "/", state.stage_index(), "/",
-                                     ref.feature, "/", start);
-      {
-        absl::MutexLock lock(&mu_);
-        if (auto it = healthy_.find(key); it != healthy_.end()) {
-          f = it->second;
-          remembered = true;
-          break;
-        }
-      }
-      absl::StatusOr<std::vector<internal_storage::FeatureSampleRecord>> rows =
-          rollouts_->ReadFeatureSamples(
-              state.endpoint(), state.candidate_version(), ref.feature,
-              CeilMinute(start),
-              std::min(closed_to, CeilMinute(start + interval_ms)));
-      if (!rows.ok()) return rows.status();
-      int64_t have = 0;
-      for (const auto& r : *rows) have += r.row_count;
-      if (have < chunk_rows) {
-        if (k == newest) {
-          f.note = absl::StrFormat(
-              "%d of %d chunk rows recorded in the current interval", have,
-              chunk_rows);
-        }
-        continue;
-      }
-      for (const auto& r : *rows) {
-        if (static_cast<int64_t>(chunk.size()) >= chunk_rows) break;
-        if (absl::Status s = m::DecodeFeatureSamples(r.data, &chunk); !s.ok()) {
-          return s;
-        }
-      }
-      chunk.resize(static_cast<size_t>(chunk_rows));
-    }
-    if (remembered || chunk.empty()) {
-      out.features.push_back(std::move(f));
-      continue;
-    }
-    std::vector<double> reference;
-    if (absl::Status s = m::DecodeFeatureSamples(ref.data, &reference);
+    // One feature's damaged row (or failed read) leaves that feature
+    // without a verdict, never the others: a drifting feature still halts.
+    if (absl::Status s = Judge(state, ref, options, chunk_rows, interval_ms,
+                               watch_from, newest, closed_to, &f,
+                               &out.drift_detail);
         !s.ok()) {
-      return s;
-    }
-    absl::StatusOr<m::DriftResult> r = m::UnivariateDrift(
-        reference, std::span<const double>(chunk), options);
-    if (!r.ok()) return r.status();
-    f.chunk_start_ms = start;
-    f.statistic = r->statistic;
-    f.sigma = SigmaOf(r->statistic, r->thresholds);
-    f.threshold = r->thresholds.upper;
-    f.note.clear();
-    if (r->verdict == m::Verdict::kFailing) {
-      f.verdict = "DRIFT";
-      if (out.drift_detail.empty()) {
-        out.drift_detail = absl::StrFormat(
-            "feature %s: %s %.4g on %d rows is %.3g standard deviations above "
-            "the reference chunks' mean (limit %g)",
-            f.feature,
-            options.method == m::DriftMethod::kPsi ? "PSI" : "KS",
-            f.statistic, chunk_rows, f.sigma, g.max_drift_sigma());
-      }
-    } else if (r->verdict == m::Verdict::kHealthy) {
-      f.verdict = "HEALTHY";
-      absl::MutexLock lock(&mu_);
-      if (healthy_.size() >= kMaxRemembered) healthy_.clear();
-      healthy_[StrCat(state.id(), "/", state.stage_index(), "/", ref.feature,
-                      "/", start)] = f;
-    } else {
-      f.note = "not enough data for the reference-chunk rule";
+      FeatureDrift failed;
+      failed.feature = ref.feature;
+      failed.chunk_rows = chunk_rows;
+      failed.reference_rows = ref.row_count;
+      failed.note = StrCat("cannot judge: ", s.message());
+      f = std::move(failed);
+      if (out.error.ok()) out.error = std::move(s);
     }
     out.features.push_back(std::move(f));
   }
   return out;
+}
+
+absl::Status DriftCheck::Judge(
+    const RolloutState& state,
+    const internal_storage::DriftReferenceRecord& ref,
+    const m::DriftOptions& options, int64_t chunk_rows, int64_t interval_ms,
+    int64_t watch_from, int64_t newest, int64_t closed_to, FeatureDrift* out,
+    std::string* drift_detail) {
+  FeatureDrift& f = *out;
+  const int64_t needed = chunk_rows * static_cast<int64_t>(
+                                          options.min_reference_chunks);
+  if (ref.row_count < needed) {
+    f.note = absl::StrFormat(
+        "the reference holds %d rows; %d chunks of %d need %d", ref.row_count,
+        options.min_reference_chunks, chunk_rows, needed);
+    return absl::OkStatus();
+  }
+  // The newest interval whose first chunk is complete.
+  std::vector<double> chunk;
+  int64_t start = 0;
+  // A chunk completes while its interval is the newest or just after it
+  // (its last minute closes), so two intervals are enough to look at.
+  for (int64_t k = newest;
+       k >= std::max<int64_t>(0, newest - 1) && chunk.empty(); --k) {
+    start = watch_from + k * interval_ms;
+    const std::string key = CacheKey(state, ref, start);
+    {
+      absl::MutexLock lock(&mu_);
+      if (auto it = healthy_.find(key); it != healthy_.end()) {
+        f = it->second;
+        return absl::OkStatus();
+      }
+    }
+    absl::StatusOr<std::vector<internal_storage::FeatureSampleRecord>> rows =
+        rollouts_->ReadFeatureSamples(
+            state.endpoint(), state.candidate_version(), ref.feature,
+            CeilMinute(start),
+            std::min(closed_to, CeilMinute(start + interval_ms)));
+    if (!rows.ok()) return rows.status();
+    int64_t have = 0;
+    for (const auto& r : *rows) have += r.row_count;
+    if (have < chunk_rows) {
+      if (k == newest) {
+        f.note = absl::StrFormat(
+            "%d of %d chunk rows recorded in the current interval", have,
+            chunk_rows);
+      }
+      continue;
+    }
+    for (const auto& r : *rows) {
+      if (static_cast<int64_t>(chunk.size()) >= chunk_rows) break;
+      const size_t before = chunk.size();
+      if (absl::Status s = m::DecodeFeatureSamples(r.data, &chunk); !s.ok()) {
+        return s;
+      }
+      // The row count is a column of its own, outside the checksum; a chunk
+      // padded out with zeros would be judged as if they were values.
+      if (static_cast<int64_t>(chunk.size() - before) != r.row_count) {
+        return RowCountMismatch(r, static_cast<int64_t>(chunk.size() - before));
+      }
+    }
+    chunk.resize(static_cast<size_t>(chunk_rows));
+  }
+  if (chunk.empty()) return absl::OkStatus();
+  std::vector<double> reference;
+  if (absl::Status s = m::DecodeFeatureSamples(ref.data, &reference);
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<m::DriftResult> r = m::UnivariateDrift(
+      reference, std::span<const double>(chunk), options);
+  if (!r.ok()) return r.status();
+  f.chunk_start_ms = start;
+  f.statistic = r->statistic;
+  f.sigma = SigmaOf(r->statistic, r->thresholds);
+  f.threshold = r->thresholds.upper;
+  f.note.clear();
+  if (r->verdict == m::Verdict::kFailing) {
+    f.verdict = "DRIFT";
+    if (drift_detail->empty()) {
+      *drift_detail = absl::StrFormat(
+          "feature %s: %s %.4g on %d rows is %.3g standard deviations above "
+          "the reference chunks' mean (limit %g)",
+          f.feature, options.method == m::DriftMethod::kPsi ? "PSI" : "KS",
+          f.statistic, chunk_rows, f.sigma, options.sigmas);
+    }
+  } else if (r->verdict == m::Verdict::kHealthy) {
+    f.verdict = "HEALTHY";
+    absl::MutexLock lock(&mu_);
+    if (healthy_.size() >= kMaxRemembered) healthy_.clear();
+    healthy_[CacheKey(state, ref, start)] = f;
+  } else {
+    f.note = "not enough data for the reference-chunk rule";
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace slipway::internal_rollout

@@ -16,9 +16,11 @@
 // of the stage's entry and the last resume after drift, so a chunk a
 // person already judged is not judged again.
 //
-// A chunk is a pure function of stored rows, so judging it again gives the
-// same verdict; the check remembers healthy verdicts per (rollout, stage,
-// feature, interval) so a Tick does not recompute them.
+// A chunk is a pure function of stored rows, so judging it again against
+// the same reference gives the same verdict; the check remembers healthy
+// verdicts per (rollout, stage, feature, reference, interval) so a Tick does
+// not recompute them. (Rows a replica records for a minute after its
+// interval was judged are not seen by a remembered verdict.)
 //
 // Thread-safety: thread-safe.
 #ifndef SLIPWAY_SRC_ROLLOUT_DRIFT_CHECK_H_
@@ -34,6 +36,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "src/monitoring/drift.h"
 #include "src/storage/rollout_backend.h"
 #include "slipway/v1/rollout.pb.h"
 
@@ -64,6 +67,11 @@ struct DriftCheckResult {
   // Set when a feature drifted: what to say (first drifting feature by
   // name, with its numbers).
   std::string drift_detail;
+  // The first feature's error (DataLoss FEATURE_SAMPLES_CORRUPT for a
+  // damaged row, or the store's error reading it): that feature has no
+  // verdict and a "cannot judge: ..." note; the others are still judged,
+  // so a damaged row never hides another feature's drift.
+  absl::Status error;
   bool drift() const { return !drift_detail.empty(); }
 };
 
@@ -72,17 +80,29 @@ class DriftCheck {
   explicit DriftCheck(internal_storage::RolloutBackend* rollouts)
       : rollouts_(rollouts) {}
 
-  // Judges the candidate of `state` at `now`. An ended rollout, or an
-  // endpoint without references, gives no features. Errors: the store's,
-  // DataLoss FEATURE_SAMPLES_CORRUPT for a damaged row.
+  // Judges the candidate of `state` at `now` (in a stage, awaiting an
+  // approval, or halted for drift: what the person deciding reads). An
+  // ended rollout, one halted by the emergency stop, or an endpoint without
+  // references gives no features. Errors: the store's
+  // when the references cannot be listed; a feature's own error is
+  // DriftCheckResult::error.
   absl::StatusOr<DriftCheckResult> Check(const v1::RolloutState& state,
                                          absl::Time now);
 
  private:
+  // Judges one feature into `*out` (set up with its name and sizes);
+  // appends nothing to `*drift_detail` unless it drifted and it is empty.
+  absl::Status Judge(const v1::RolloutState& state,
+                     const internal_storage::DriftReferenceRecord& ref,
+                     const internal_monitoring::DriftOptions& options,
+                     int64_t chunk_rows, int64_t interval_ms,
+                     int64_t watch_from, int64_t newest, int64_t closed_to,
+                     FeatureDrift* out, std::string* drift_detail);
+
   internal_storage::RolloutBackend* rollouts_;
   absl::Mutex mu_;
-  // Healthy verdicts by "rollout/stage/feature/interval start" (cleared
-  // when it grows past a bound; a verdict recomputed is the same).
+  // Healthy verdicts by "rollout/stage/feature/interval start/reference"
+  // (cleared when it grows past a bound; a verdict recomputed is the same).
   absl::flat_hash_map<std::string, FeatureDrift> healthy_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -215,6 +215,113 @@ TEST(ValidatePlanTest, GuardrailsMustBeSane) {
   }
 }
 
+TEST(DefaultPlanTest, DriftCheckDefaultsAreDesign0004Numbers) {
+  const v1::Guardrails g = DefaultPlan().guardrails();
+  EXPECT_EQ(g.drift_statistic(), v1::Guardrails::DRIFT_STATISTIC_KS);
+  EXPECT_EQ(g.drift_chunk_rows(), 500);
+  EXPECT_EQ(g.drift_min_reference_chunks(), 40);
+  EXPECT_EQ(g.drift_check_seconds(), 3600);
+  // A plan written before the fields existed (zeros) gets them.
+  v1::Plan old = TwoStages(0.01);
+  old.mutable_guardrails()->clear_drift_chunk_rows();
+  old.mutable_guardrails()->clear_drift_min_reference_chunks();
+  old.mutable_guardrails()->clear_drift_check_seconds();
+  FillPlanDefaults(&old);
+  EXPECT_EQ(old.guardrails().drift_chunk_rows(), 500);
+  EXPECT_EQ(old.guardrails().drift_min_reference_chunks(), 40);
+  EXPECT_EQ(old.guardrails().drift_check_seconds(), 3600);
+  EXPECT_TRUE(ValidatePlan(old).ok()) << ValidatePlan(old);
+}
+
+TEST(ValidatePlanTest, DriftGuardrailBoundaries) {
+  struct Case {
+    void (*mutate)(v1::Guardrails*);
+    bool valid;
+    const char* needle;  // for an invalid one
+  } cases[] = {
+      {[](v1::Guardrails* g) { g->set_drift_chunk_rows(49); }, false,
+       "drift_chunk_rows is 49"},
+      {[](v1::Guardrails* g) { g->set_drift_chunk_rows(50); }, true, ""},
+      {[](v1::Guardrails* g) { g->set_drift_chunk_rows(-500); }, false,
+       "drift_chunk_rows is -500"},
+      {[](v1::Guardrails* g) { g->set_drift_chunk_rows(1'000'000); }, true, ""},
+      {[](v1::Guardrails* g) { g->set_drift_chunk_rows(1'000'001); }, false,
+       "drift_chunk_rows is 1000001"},
+      {[](v1::Guardrails* g) { g->set_drift_min_reference_chunks(1); }, false,
+       "drift_min_reference_chunks is 1"},
+      {[](v1::Guardrails* g) { g->set_drift_min_reference_chunks(2); }, true,
+       ""},
+      {[](v1::Guardrails* g) { g->set_drift_min_reference_chunks(10'000); },
+       true, ""},
+      {[](v1::Guardrails* g) { g->set_drift_min_reference_chunks(10'001); },
+       false, "drift_min_reference_chunks is 10001"},
+      {[](v1::Guardrails* g) { g->set_drift_check_seconds(59); }, false,
+       "drift_check_seconds is 59"},
+      {[](v1::Guardrails* g) { g->set_drift_check_seconds(60); }, true, ""},
+      {[](v1::Guardrails* g) { g->set_drift_check_seconds(-3600); }, false,
+       "drift_check_seconds is -3600"},
+      {[](v1::Guardrails* g) {
+         g->set_drift_statistic(v1::Guardrails::DRIFT_STATISTIC_PSI);
+       },
+       true, ""},
+      {[](v1::Guardrails* g) {
+         g->set_drift_statistic(static_cast<v1::Guardrails::DriftStatistic>(2));
+       },
+       false, "drift_statistic is 2"},
+  };
+  for (const Case& c : cases) {
+    v1::Plan plan = TwoStages(0.01);
+    c.mutate(plan.mutable_guardrails());
+    if (c.valid) {
+      EXPECT_TRUE(ValidatePlan(plan).ok())
+          << plan.guardrails().DebugString() << ValidatePlan(plan);
+    } else {
+      ExpectPlanInvalid(plan, c.needle);
+    }
+  }
+}
+
+TEST(PlanJsonTest, DriftGuardrailFieldsRoundTrip) {
+  absl::StatusOr<v1::Plan> plan = PlanFromJson(R"({
+    "stages": [
+      {"name": "canary", "candidate_weight": 0.05},
+      {"name": "full", "candidate_weight": 1}
+    ],
+    "guardrails": {"drift_statistic": "DRIFT_STATISTIC_PSI",
+                   "drift_chunk_rows": 250,
+                   "drift_min_reference_chunks": 12,
+                   "drift_check_seconds": 900}
+  })");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_TRUE(ValidatePlan(*plan).ok()) << ValidatePlan(*plan);
+  const v1::Guardrails& g = plan->guardrails();
+  EXPECT_EQ(g.drift_statistic(), v1::Guardrails::DRIFT_STATISTIC_PSI);
+  EXPECT_EQ(g.drift_chunk_rows(), 250);
+  EXPECT_EQ(g.drift_min_reference_chunks(), 12);
+  EXPECT_EQ(g.drift_check_seconds(), 900);
+  EXPECT_EQ(g.max_drift_sigma(), 3.0);  // filled
+  absl::StatusOr<std::string> json = PlanToJson(*plan, JsonFormat::kCompact);
+  ASSERT_TRUE(json.ok()) << json.status();
+  EXPECT_THAT(*json, HasSubstr("\"drift_statistic\":\"DRIFT_STATISTIC_PSI\""));
+  EXPECT_THAT(*json, HasSubstr("\"drift_chunk_rows\":250"));
+  EXPECT_THAT(*json, HasSubstr("\"drift_min_reference_chunks\":12"));
+  EXPECT_THAT(*json, HasSubstr("\"drift_check_seconds\":900"));
+  absl::StatusOr<v1::Plan> back = PlanFromJson(*json);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_TRUE(MessageDifferencer::Equals(*plan, *back)) << *json;
+  // The statistic by number too; an unknown name does not parse.
+  absl::StatusOr<v1::Plan> by_number = PlanFromJson(
+      R"({"stages": [{"name": "full", "candidate_weight": 1}],
+          "guardrails": {"drift_statistic": 1}})");
+  ASSERT_TRUE(by_number.ok()) << by_number.status();
+  EXPECT_EQ(by_number->guardrails().drift_statistic(),
+            v1::Guardrails::DRIFT_STATISTIC_PSI);
+  EXPECT_EQ(ReasonOf(PlanFromJson(
+                         R"({"stages": [], "guardrails": {"drift_statistic": "DRIFT_STATISTIC_CHI2"}})")
+                         .status()),
+            "PLAN_JSON_INVALID");
+}
+
 TEST(PlanJsonTest, RoundTripOfTheDefaultPlan) {
   const v1::Plan plan = DefaultPlan();
   for (JsonFormat format : {JsonFormat::kPretty, JsonFormat::kCompact}) {
@@ -285,6 +392,8 @@ TEST(StateJsonTest, RoundTripOfAStateWithEveryFieldSet) {
   s.set_halt_cause(v1::RolloutState::HALT_CAUSE_DRIFT);
   s.set_halted_from(v1::RolloutState::IN_STAGE);
   s.add_gate_notes("change ticket gate skipped");
+  *s.mutable_drift_alert_at() = ToProtoTime(T0() + absl::Hours(25));
+  *s.mutable_drift_watch_from() = ToProtoTime(T0() + absl::Hours(24));
   *s.mutable_started_at() = ToProtoTime(T0());
   *s.mutable_updated_at() = ToProtoTime(T0() + absl::Hours(26));
 
@@ -294,6 +403,10 @@ TEST(StateJsonTest, RoundTripOfAStateWithEveryFieldSet) {
   EXPECT_THAT(*json,
               HasSubstr("\"stage_entered_at\":\"2026-01-01T00:00:01.500Z\""));
   EXPECT_THAT(*json, HasSubstr("\"halt_cause\":\"HALT_CAUSE_DRIFT\""));
+  EXPECT_THAT(*json,
+              HasSubstr("\"drift_alert_at\":\"2026-01-02T01:00:00Z\""));
+  EXPECT_THAT(*json,
+              HasSubstr("\"drift_watch_from\":\"2026-01-02T00:00:00Z\""));
   absl::StatusOr<v1::RolloutState> back = StateFromJson(*json);
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_TRUE(MessageDifferencer::Equals(s, *back)) << *json;

@@ -4,17 +4,22 @@
 // manual-approval gate (gates.h) and the capacity cap (capacity.h). Turning
 // outcome windows into verdicts (error rate over 5 windows, p99, accuracy,
 // drift) is the monitoring module's half; here a verdict is given and the
-// machine's answer is checked. The feature-pipeline sample rule is not
-// decided here.
+// machine's answer is checked. The last two tests take the drift rule and
+// the feature-pipeline sample rule end to end, through the public Store.
+#include <random>
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "slipway/store.h"
+#include "slipway/testing/fake_clock.h"
 #include "src/rollout/capacity.h"
 #include "src/rollout/gates.h"
 #include "src/rollout/plan.h"
 #include "src/rollout/state_machine.h"
 #include "tests/rollout/rollout_test_util.h"
+#include "tests/storage/storage_test_util.h"
 
 namespace slipway::internal_rollout {
 namespace {
@@ -254,6 +259,127 @@ TEST(Spec3RolloutStages, CapacityChangeIsCappedAtPlus25Percent) {
   auto q = CapContinuousCapacityChange(40.0, 100.0);
   ASSERT_TRUE(q.ok());
   EXPECT_EQ(q->allowed, 50.0);
+}
+
+// A store on a FakeClock with model "fraud" 1.0.0 and 2.0.0, staging
+// endpoint "fraud-stg" and float64 feature "amount" in [-100, 100].
+struct SpecStore {
+  SpecStore() {
+    StoreOptions o;
+    o.env.clock = &clock;
+    o.emergency_stop_file = dir.File("slipway.STOP");
+    absl::StatusOr<std::unique_ptr<Store>> s =
+        Store::Open(dir.File("s.db"), std::move(o));
+    EXPECT_TRUE(s.ok()) << s.status();
+    store = *std::move(s);
+    for (const char* v : {"1.0.0", "2.0.0"}) {
+      RegisterModelVersionRequest r;
+      r.model = "fraud";
+      r.version = v;
+      EXPECT_TRUE(store->RegisterModelVersion(r).ok());
+    }
+    EXPECT_TRUE(store
+                    ->RegisterEndpoint("fraud-stg", "staging", "fraud",
+                                       "1.0.0",
+                                       {{"accuracy", 0.05},
+                                        {"latency", 1.5},
+                                        {"drift", 3}})
+                    .ok());
+    FeatureSpec f;
+    f.name = "amount";
+    f.dtype = "float64";
+    f.min_value = -100;
+    f.max_value = 100;
+    EXPECT_TRUE(store->RegisterFeature(f).ok());
+  }
+  storage_test::TempDir dir;
+  ::slipway::testing::FakeClock clock;
+  std::unique_ptr<Store> store;
+};
+
+std::vector<double> Gaussian(size_t n, double mean, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> d(mean, 1);
+  std::vector<double> v(n);
+  for (double& x : v) x = d(rng);
+  return v;
+}
+
+// "A feature pipeline change is validated on a 1,000-record sample first:
+// no nulls, non-zero variance, values inside the expected range."
+TEST(Spec3RolloutStages, FeaturePipelineChangeValidatedOnA1000RecordSample) {
+  SpecStore s;
+  FeatureSpec f;
+  f.name = "amount";
+  f.dtype = "float64";
+  f.min_value = -10;
+  f.max_value = 10;
+  const std::vector<double> good = Gaussian(1000, 0, 1);
+  auto refused_for = [&](const std::vector<double>& sample) {
+    const absl::Status st = s.store->UpdateFeature(f, sample);
+    EXPECT_EQ(ReasonOf(st), "FEATURE_SAMPLE_INVALID");
+    return std::string(st.message());
+  };
+  EXPECT_THAT(refused_for(std::vector<double>(good.begin(), good.end() - 1)),
+              HasSubstr("999 rows"));
+  std::vector<double> with_null = good;
+  with_null[7] = std::nan("");
+  EXPECT_THAT(refused_for(with_null), HasSubstr("1 null"));
+  EXPECT_THAT(refused_for(std::vector<double>(1000, 2.0)),
+              HasSubstr("zero variance"));
+  std::vector<double> outside = good;
+  outside[7] = 10.5;
+  EXPECT_THAT(refused_for(outside), HasSubstr("above the expected maximum 10"));
+  outside[7] = -10.5;
+  EXPECT_THAT(refused_for(outside), HasSubstr("below the expected minimum -10"));
+  EXPECT_TRUE(s.store->UpdateFeature(f, good).ok());
+  EXPECT_TRUE(s.store->ValidateFeatureSample("amount", good)->passed);
+}
+
+// "Data drift beyond 3 standard deviations -> the rollout halts": the
+// controller's own check of the candidate's sampled inputs against the
+// endpoint's drift reference.
+TEST(Spec3RolloutStages, DataDriftBeyondThreeSigmaHaltsTheRollout) {
+  SpecStore s;
+  ASSERT_TRUE(s.store
+                  ->SetDriftReference("fraud-stg", "amount",
+                                      Gaussian(20'000, 0, 1))
+                  .ok());
+  ::slipway::DeployOptions d;
+  d.plan_json = R"({"stages": [
+      {"name": "canary-1", "candidate_weight": 0.01,
+       "min_observation_seconds": 86400},
+      {"name": "full", "candidate_weight": 1, "approval_role": "platform-lead"}]})";
+  absl::StatusOr<RolloutStatus> r =
+      s.store->Deploy("fraud", "2.0.0", "fraud-stg", d);
+  ASSERT_TRUE(r.ok()) << r.status();
+  // Hour 0: the reference's distribution; hour 1: mean + 1 sd.
+  for (double mean : {0.0, 1.0}) {
+    ASSERT_TRUE(s.store
+                    ->RecordFeatureSamples("fraud-stg", "2.0.0",
+                                           s.clock.NowUnixMillis(), "amount",
+                                           Gaussian(500, mean, 2))
+                    .ok());
+    ASSERT_TRUE(s.clock.Advance(absl::Minutes(1)).ok());
+    absl::StatusOr<RolloutStatus> before = s.store->GetRollout(r->id);
+    ASSERT_TRUE(before.ok()) << before.status();
+    ASSERT_EQ(before->readings.drift.size(), 1u);
+    const FeatureDriftReading& reading = before->readings.drift[0];
+    EXPECT_EQ(reading.verdict, mean == 0 ? "HEALTHY" : "DRIFT");
+    EXPECT_EQ(reading.sigma > 3, mean != 0) << reading.sigma;
+    absl::StatusOr<int> t = s.store->Tick();
+    ASSERT_TRUE(t.ok()) << t.status();
+    EXPECT_EQ(*t, mean == 0 ? 0 : 1);
+    ASSERT_TRUE(s.clock.Advance(absl::Minutes(59)).ok());
+  }
+  absl::StatusOr<RolloutStatus> halted = s.store->GetRollout(r->id);
+  ASSERT_TRUE(halted.ok());
+  EXPECT_EQ(halted->phase, "HALTED");
+  EXPECT_EQ(halted->halt_cause, "DRIFT");
+  EXPECT_DOUBLE_EQ(halted->candidate_weight, 0.01);  // holds its weight
+  EXPECT_THAT(halted->last_reason, HasSubstr("feature amount"));
+  EXPECT_THAT(halted->last_reason, HasSubstr("standard deviations above"));
+  EXPECT_THAT(halted->last_reason, HasSubstr("(limit 3)"));
 }
 
 }  // namespace
