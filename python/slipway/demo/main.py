@@ -141,12 +141,21 @@ def main(argv: Optional[List[str]] = None) -> int:
     store.register_endpoint(serving.ENDPOINT, environment="production",
                             alert_rules=["accuracy", "latency", "drift"],
                             model=MODEL, version="1.0.0")
+    # Drift (SPEC §3): a reference per feature, here last week's traffic
+    # of 1.0.0; the serving process records what the candidate sees.
+    reference, _ = D.transactions(20_000, rng, missing_rate)
+    for feature in serving.DRIFT_FEATURES:
+        store.register_feature(feature, "float64", environment="production")
+        store.set_drift_reference(serving.ENDPOINT, feature,
+                                  reference[:, D.FEATURES.index(feature)])
     store.register_pipeline(serving.ENDPOINT, "production")
     store.record_pipeline_run(serving.ENDPOINT, True, True, details={"rows": rows})
     print(f"   staging validation passed; approved by {APPROVERS['platform-lead']} "
           "(platform-lead)")
     print(f"   endpoint {serving.ENDPOINT} (production) serves 1.0.0; its feature "
-          "pipeline's last run passed its schema and distribution checks")
+          "pipeline's last run passed its schema and distribution checks;")
+    print(f"   drift references for {', '.join(serving.DRIFT_FEATURES)}: 20,000 rows of "
+          "last week's traffic")
 
     service = _service(args, store, store_path, work, rps, missing_rate)
     if service is None:
@@ -261,6 +270,11 @@ def _follow(rollout, service, timeline, clock):
             timeline.flush()
             return st
         if st.phase == "AWAITING_APPROVAL":
+            drift = ", ".join(
+                f"{d.feature} {d.verdict}" + (f" ({d.sigma:+.1f} sigma)" if d.sigma == d.sigma else "")
+                for d in st.readings.drift) if st.readings else ""
+            if drift:
+                timeline.note(f"drift check: {drift}")
             role = st.state["plan"]["stages"][st.stage_index]["approval_role"]
             actor = APPROVERS[role]
             st = rollout.approve(st.stage, actor=actor, role=role)

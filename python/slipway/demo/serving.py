@@ -21,9 +21,10 @@ from typing import Dict, Iterator, Optional
 
 import numpy as np
 
-from .data import Model, transactions
+from .data import FEATURES, Model, transactions
 
 ENDPOINT = "fraud-prod"
+DRIFT_FEATURES = ("log_amount", "velocity")  # sampled for the drift check
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
 
 
@@ -54,7 +55,8 @@ class CppService:
                "--until=approval", f"--rps={self.rps}",
                f"--missing-rate={self.missing_rate}",
                f"--seed={self.seed + self.runs}",
-               f"--work-dir={self.work_dir}", "--replica=fraud-service-cpp"]
+               f"--work-dir={self.work_dir}", "--replica=fraud-service-cpp",
+               f"--drift-features={','.join(DRIFT_FEATURES)}"]
         with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True) as proc:
             assert proc.stdout is not None and proc.stderr is not None
@@ -138,6 +140,14 @@ class PythonService:
                     router.record_label(rid, bool((score >= 0.5) == fraud[j]))
         clock.advance(seconds=59)
         router.flush()
+        cand = stats["candidate"]
+        if cand.version and "candidate" in {v for v, _ in jobs}:
+            rows = np.concatenate([np.array(r) for (v, _), r in jobs.items() if v == "candidate"])
+            for feature in DRIFT_FEATURES:
+                values = x[rows, FEATURES.index(feature)]
+                self.store.record_feature_samples(ENDPOINT, cand.version, feature,
+                                                  values[~np.isnan(values)], minute=minute,
+                                                  replica="fraud-service-py")
         clock.advance(seconds=1)
         transitions = self.store.tick()
         router.refresh()
