@@ -168,13 +168,16 @@ absl::Status DriftCheck::Judge(
         options.min_reference_chunks, chunk_rows, needed);
     return absl::OkStatus();
   }
-  // The newest interval whose first chunk is complete.
-  std::vector<double> chunk;
+  // The newest interval whose first chunk is complete. Its rows are read
+  // up to now, not only to the interval's end: a chunk that drifts is
+  // confirmed on the rows that follow it, wherever they fall.
+  std::vector<double> rows_seen;
+  int64_t have = 0;
   int64_t start = 0;
   // A chunk completes while its interval is the newest or just after it
   // (its last minute closes), so two intervals are enough to look at.
   for (int64_t k = newest;
-       k >= std::max<int64_t>(0, newest - 1) && chunk.empty(); --k) {
+       k >= std::max<int64_t>(0, newest - 1) && rows_seen.empty(); --k) {
     start = watch_from + k * interval_ms;
     const std::string key = CacheKey(state, ref, start);
     {
@@ -185,43 +188,54 @@ absl::Status DriftCheck::Judge(
       }
     }
     absl::StatusOr<std::vector<internal_storage::FeatureSampleRecord>> rows =
-        rollouts_->ReadFeatureSamples(
-            state.endpoint(), state.candidate_version(), ref.feature,
-            CeilMinute(start),
-            std::min(closed_to, CeilMinute(start + interval_ms)));
+        rollouts_->ReadFeatureSamples(state.endpoint(),
+                                      state.candidate_version(), ref.feature,
+                                      CeilMinute(start), closed_to);
     if (!rows.ok()) return rows.status();
-    int64_t have = 0;
-    for (const auto& r : *rows) have += r.row_count;
-    if (have < chunk_rows) {
+    // The first chunk must lie in the interval itself.
+    int64_t in_interval = 0;
+    have = 0;
+    for (const auto& r : *rows) {
+      have += r.row_count;
+      if (r.minute_ms < start + interval_ms) in_interval += r.row_count;
+    }
+    if (in_interval < chunk_rows) {
       if (k == newest) {
         f.note = absl::StrFormat(
-            "%d of %d chunk rows recorded in the current interval", have,
-            chunk_rows);
+            "%d of %d chunk rows recorded in the current interval",
+            in_interval, chunk_rows);
       }
       continue;
     }
     for (const auto& r : *rows) {
-      if (static_cast<int64_t>(chunk.size()) >= chunk_rows) break;
-      const size_t before = chunk.size();
-      if (absl::Status s = m::DecodeFeatureSamples(r.data, &chunk); !s.ok()) {
+      if (static_cast<int64_t>(rows_seen.size()) >= 2 * chunk_rows) break;
+      const size_t before = rows_seen.size();
+      if (absl::Status s = m::DecodeFeatureSamples(r.data, &rows_seen);
+          !s.ok()) {
         return s;
       }
       // The row count is a column of its own, outside the checksum; a chunk
       // padded out with zeros would be judged as if they were values.
-      if (static_cast<int64_t>(chunk.size() - before) != r.row_count) {
-        return RowCountMismatch(r, static_cast<int64_t>(chunk.size() - before));
+      if (static_cast<int64_t>(rows_seen.size() - before) != r.row_count) {
+        return RowCountMismatch(r,
+                                static_cast<int64_t>(rows_seen.size() - before));
       }
     }
-    chunk.resize(static_cast<size_t>(chunk_rows));
   }
-  if (chunk.empty()) return absl::OkStatus();
+  if (rows_seen.empty()) return absl::OkStatus();
   std::vector<double> reference;
   if (absl::Status s = m::DecodeFeatureSamples(ref.data, &reference);
       !s.ok()) {
     return s;
   }
-  absl::StatusOr<m::DriftResult> r = m::UnivariateDrift(
-      reference, std::span<const double>(chunk), options);
+  const auto judge = [&](size_t from) {
+    return m::UnivariateDrift(
+        reference,
+        std::span<const double>(rows_seen)
+            .subspan(from, static_cast<size_t>(chunk_rows)),
+        options);
+  };
+  absl::StatusOr<m::DriftResult> r = judge(0);
   if (!r.ok()) return r.status();
   f.chunk_start_ms = start;
   f.statistic = r->statistic;
@@ -229,22 +243,52 @@ absl::Status DriftCheck::Judge(
   f.threshold = r->thresholds.upper;
   f.note.clear();
   if (r->verdict == m::Verdict::kFailing) {
-    f.verdict = "DRIFT";
-    if (drift_detail->empty()) {
-      *drift_detail = absl::StrFormat(
-          "feature %s: %s %.4g on %d rows is %.3g standard deviations above "
-          "the reference chunks' mean (limit %g)",
-          f.feature, options.method == m::DriftMethod::kPsi ? "PSI" : "KS",
-          f.statistic, chunk_rows, f.sigma, options.sigmas);
+    // One chunk beyond the limit is also what chance gives about once in a
+    // hundred checks (the statistics are skewed; docs/rollouts.md "Drift"):
+    // the next chunk_rows rows must agree before the rollout halts.
+    const double first_sigma = f.sigma;
+    if (static_cast<int64_t>(rows_seen.size()) < 2 * chunk_rows) {
+      f.note = absl::StrFormat(
+          "the interval's first chunk is %.3g standard deviations above the "
+          "reference chunks' mean; confirming on the next %d rows (%d so far)",
+          first_sigma, chunk_rows,
+          static_cast<int64_t>(rows_seen.size()) - chunk_rows);
+      return absl::OkStatus();
     }
-  } else if (r->verdict == m::Verdict::kHealthy) {
-    f.verdict = "HEALTHY";
-    absl::MutexLock lock(&mu_);
-    if (healthy_.size() >= kMaxRemembered) healthy_.clear();
-    healthy_[CacheKey(state, ref, start)] = f;
-  } else {
+    absl::StatusOr<m::DriftResult> confirm =
+        judge(static_cast<size_t>(chunk_rows));
+    if (!confirm.ok()) return confirm.status();
+    f.statistic = confirm->statistic;
+    f.sigma = SigmaOf(confirm->statistic, confirm->thresholds);
+    f.threshold = confirm->thresholds.upper;
+    if (confirm->verdict == m::Verdict::kFailing) {
+      f.verdict = "DRIFT";
+      if (drift_detail->empty()) {
+        *drift_detail = absl::StrFormat(
+            "feature %s: %s on two consecutive chunks of %d rows is %.3g and "
+            "%.3g standard deviations above the reference chunks' mean "
+            "(limit %g)",
+            f.feature, options.method == m::DriftMethod::kPsi ? "PSI" : "KS",
+            chunk_rows, first_sigma, f.sigma, options.sigmas);
+      }
+      return absl::OkStatus();
+    }
+    if (confirm->verdict != m::Verdict::kHealthy) {
+      f.note = "not enough data for the reference-chunk rule";
+      return absl::OkStatus();
+    }
+    f.note = absl::StrFormat(
+        "the first chunk's %.3g standard deviations were not confirmed by "
+        "the next chunk",
+        first_sigma);
+  } else if (r->verdict != m::Verdict::kHealthy) {
     f.note = "not enough data for the reference-chunk rule";
+    return absl::OkStatus();
   }
+  f.verdict = "HEALTHY";
+  absl::MutexLock lock(&mu_);
+  if (healthy_.size() >= kMaxRemembered) healthy_.clear();
+  healthy_[CacheKey(state, ref, start)] = f;
   return absl::OkStatus();
 }
 

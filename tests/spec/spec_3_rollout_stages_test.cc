@@ -338,7 +338,8 @@ TEST(Spec3RolloutStages, FeaturePipelineChangeValidatedOnA1000RecordSample) {
 
 // "Data drift beyond 3 standard deviations -> the rollout halts": the
 // controller's own check of the candidate's sampled inputs against the
-// endpoint's drift reference.
+// endpoint's drift reference (a chunk of 500 rows beyond the limit,
+// confirmed by the next 500).
 TEST(Spec3RolloutStages, DataDriftBeyondThreeSigmaHaltsTheRollout) {
   SpecStore s;
   ASSERT_TRUE(s.store
@@ -353,12 +354,13 @@ TEST(Spec3RolloutStages, DataDriftBeyondThreeSigmaHaltsTheRollout) {
   absl::StatusOr<RolloutStatus> r =
       s.store->Deploy("fraud", "2.0.0", "fraud-stg", d);
   ASSERT_TRUE(r.ok()) << r.status();
-  // Hour 0: the reference's distribution; hour 1: mean + 1 sd.
+  // Hour 0: the reference's distribution; hour 1: mean + 1 sd. Two chunks
+  // each.
   for (double mean : {0.0, 1.0}) {
     ASSERT_TRUE(s.store
                     ->RecordFeatureSamples("fraud-stg", "2.0.0",
                                            s.clock.NowUnixMillis(), "amount",
-                                           Gaussian(500, mean, 2))
+                                           Gaussian(1000, mean, 2))
                     .ok());
     ASSERT_TRUE(s.clock.Advance(absl::Minutes(1)).ok());
     absl::StatusOr<RolloutStatus> before = s.store->GetRollout(r->id);
@@ -378,6 +380,8 @@ TEST(Spec3RolloutStages, DataDriftBeyondThreeSigmaHaltsTheRollout) {
   EXPECT_EQ(halted->halt_cause, "DRIFT");
   EXPECT_DOUBLE_EQ(halted->candidate_weight, 0.01);  // holds its weight
   EXPECT_THAT(halted->last_reason, HasSubstr("feature amount"));
+  EXPECT_THAT(halted->last_reason,
+              HasSubstr("on two consecutive chunks of 500 rows"));
   EXPECT_THAT(halted->last_reason, HasSubstr("standard deviations above"));
   EXPECT_THAT(halted->last_reason, HasSubstr("(limit 3)"));
 }
