@@ -40,10 +40,10 @@ The outcome is a pure function of the flags: each scenario draws from its
 own stream (``--seed`` plus its position in the list above), so running one
 scenario alone prints the same timeline as in a full run. A healthy
 candidate's feature samples are judged once per hour of a stage; the drift
-rule (3 standard deviations of the reference chunks' KS statistics) raises
-a false alarm on roughly 0.5-1 % of those checks, so a few seeds halt the
-"good" scenario on drift. That is the library's behaviour, reported as an
-unexpected ending, not hidden.
+rule (3 standard deviations of the reference chunks' KS statistics, on two
+consecutive 500-row chunks) raises a false alarm on about 0.04 % of those
+checks, so a rare seed may still halt the "good" scenario on drift. That is
+the library's behaviour, reported as an unexpected ending, not hidden.
 """
 
 from __future__ import annotations

@@ -51,7 +51,8 @@ Drift
     feature (:meth:`RolloutMethods.set_drift_reference`, e.g. training
     data), let serving record the candidate's sampled feature values per
     minute (:meth:`RolloutMethods.record_feature_samples`), and each
-    ``tick()`` judges one chunk per feature per check interval of a stage.
+    ``tick()`` judges one chunk per feature per check interval of a stage
+    (halting only when the chunk after it agrees; docs/rollouts.md "Drift").
     ``status().readings.drift`` holds one :class:`FeatureDriftReading` per
     feature with a reference.
 
@@ -1043,7 +1044,8 @@ class RolloutMethods:
         sample of the minute. This is what the drift check reads: each
         ``tick()`` judges the candidate's first chunk (500 rows by default)
         of each check interval (an hour by default) of a stage, once the
-        minutes holding it have closed.
+        minutes holding it have closed, and a chunk beyond the limit is
+        confirmed on the 500 rows after it before the rollout halts.
 
         Args:
             values: a 1-D array of numbers, taken in one conversion; no NaN

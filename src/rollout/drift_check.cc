@@ -172,7 +172,6 @@ absl::Status DriftCheck::Judge(
   // up to now, not only to the interval's end: a chunk that drifts is
   // confirmed on the rows that follow it, wherever they fall.
   std::vector<double> rows_seen;
-  int64_t have = 0;
   int64_t start = 0;
   // A chunk completes while its interval is the newest or just after it
   // (its last minute closes), so two intervals are enough to look at.
@@ -194,9 +193,7 @@ absl::Status DriftCheck::Judge(
     if (!rows.ok()) return rows.status();
     // The first chunk must lie in the interval itself.
     int64_t in_interval = 0;
-    have = 0;
     for (const auto& r : *rows) {
-      have += r.row_count;
       if (r.minute_ms < start + interval_ms) in_interval += r.row_count;
     }
     if (in_interval < chunk_rows) {

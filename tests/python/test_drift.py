@@ -362,18 +362,28 @@ def test_shifted_candidate_samples_halt_the_rollout_naming_the_feature(fworld):
     fworld.walk_to(rollout, "canary-1")
     entered_ms = int(fworld.clock.now().timestamp() * 1000)
     gen = s.routing(W.ENDPOINT).generation
-    # 100 rows a minute, shifted by one standard deviation: the 500-row
-    # chunk is complete after 5 minutes and judged once its last minute has
-    # closed.
+    # 100 rows a minute, shifted by one standard deviation: the first
+    # 500-row chunk is complete after 5 minutes, and the 500 rows after it
+    # (which must agree before the rollout halts) after 10; each is judged
+    # once its last minute has closed.
     rng = np.random.default_rng(21)
-    for minute in range(5):
+    first_sigma = None
+    for minute in range(10):
         s.record_feature_samples(W.ENDPOINT, W.CANDIDATE, FEATURE,
                                  rng.normal(1.0, 1.0, 100), replica="r1")
-        assert fworld.minute(tick=minute < 4) == 0
+        assert fworld.minute(tick=minute < 9) == 0
         d = rollout.status().readings.drift[0]
         if minute < 4:
             assert d.verdict == "NOT_ENOUGH_DATA"
             assert d.note == f"{100 * (minute + 1)} of 500 chunk rows recorded in the current interval"
+        elif minute < 9:
+            assert d.verdict == "NOT_ENOUGH_DATA"
+            first_sigma = d.sigma if first_sigma is None else first_sigma
+            assert d.sigma == first_sigma > 3
+            assert d.note == (
+                f"the interval's first chunk is {d.sigma:.3g} standard deviations above the "
+                f"reference chunks' mean; confirming on the next 500 rows "
+                f"({100 * (minute - 4)} so far)")
     (d,) = rollout.status().readings.drift  # what the next tick will judge
     assert (d.verdict, d.drifted, d.chunk_start_ms, d.note) == ("DRIFT", True, entered_ms, "")
     assert d.sigma > 3 and d.statistic > d.threshold

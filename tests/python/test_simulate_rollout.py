@@ -101,8 +101,9 @@ def test_a_latency_regression_is_rolled_back(quick_run):
 def test_drifting_input_halts_the_rollout(quick_run):
     t = _section(quick_run.stdout, "drift")
     assert re.search(r"HALTED \(DRIFT\) in stage canary-1 at 1%: data drift beyond the guardrail "
-                     r"in stage canary-1 \(feature amount: KS [\d.]+ on 500 rows is [\d.]+ "
-                     r"standard deviations above the reference chunks' mean \(limit 3\)\)", t)
+                     r"in stage canary-1 \(feature amount: KS on two consecutive chunks of 500 rows is "
+                     r"[\d.]+ and [\d.]+ standard deviations above the reference chunks' mean "
+                     r"\(limit 3\)\)", t)
     assert "still halted after 30 more minutes: 0 steps taken, weight held at 1%" in t
     assert re.search(r"summary drift +HALTED +in stage canary-1 at 1% .* -- ok", t)
     assert "data drift" in quick_run.stderr  # the library's alert

@@ -331,8 +331,9 @@ def test_spec_3_drift_beyond_3_sigma_in_recorded_samples_halts_the_rollout(world
     rollout = world.deploy()
     world.walk_to(rollout, "canary-2")
     gen = s.routing(world.ENDPOINT).generation
-    # The candidate's inputs shift by half a standard deviation.
-    for _ in range(10):
+    # The candidate's inputs shift by half a standard deviation: two
+    # consecutive 500-row chunks beyond 3 sigma (1,000 rows) halt.
+    for _ in range(12):
         s.record_feature_samples(world.ENDPOINT, world.CANDIDATE, "amount",
                                  rng.normal(55, 10, 100))
         world.minute()
