@@ -16,6 +16,7 @@
 #include "src/errors/strings.h"
 #include "src/monitoring/guardrail_math.h"
 #include "src/monitoring/significance.h"
+#include "src/rollout/minutes.h"
 #include "src/rollout/plan.h"
 
 namespace slipway::internal_rollout {
@@ -24,26 +25,9 @@ namespace {
 using internal_strings::Cat;
 using v1::RolloutState;
 
-constexpr int64_t kMinuteMs = 60'000;
-
 bool Ended(RolloutState::Phase p) {
   return p == RolloutState::COMPLETED || p == RolloutState::ROLLED_BACK ||
          p == RolloutState::ABORTED;
-}
-
-int64_t Ms(const google::protobuf::Timestamp& t) {
-  return absl::ToUnixMillis(FromProtoTime(t));
-}
-
-int64_t FloorMinute(int64_t ms) {
-  int64_t m = ms / kMinuteMs * kMinuteMs;
-  if (m > ms) m -= kMinuteMs;
-  return m;
-}
-
-int64_t CeilMinute(int64_t ms) {
-  const int64_t f = FloorMinute(ms);
-  return f == ms ? f : f + kMinuteMs;
 }
 
 bool IsConcurrentUpdate(const absl::Status& s) {

@@ -10,6 +10,7 @@
 #include "slipway/status.h"
 #include "src/monitoring/drift.h"
 #include "src/monitoring/feature_samples.h"
+#include "src/rollout/minutes.h"
 #include "src/rollout/plan.h"
 
 namespace slipway::internal_rollout {
@@ -19,23 +20,7 @@ namespace m = internal_monitoring;
 using ::absl::StrCat;
 using v1::RolloutState;
 
-constexpr int64_t kMinuteMs = 60'000;
 constexpr size_t kMaxRemembered = 100'000;
-
-int64_t FloorMinute(int64_t ms) {
-  int64_t f = ms / kMinuteMs * kMinuteMs;
-  if (f > ms) f -= kMinuteMs;
-  return f;
-}
-
-int64_t CeilMinute(int64_t ms) {
-  const int64_t f = FloorMinute(ms);
-  return f == ms ? f : f + kMinuteMs;
-}
-
-int64_t Ms(const google::protobuf::Timestamp& t) {
-  return absl::ToUnixMillis(FromProtoTime(t));
-}
 
 // Judged while the candidate serves in a stage, and while it is halted for
 // drift (the person deciding reads the numbers; Tick does not act on them).
