@@ -435,9 +435,8 @@ absl::Status Controller::Act(const RolloutState& s,
         if (!ep.ok()) {
           note(ep.status());
         } else if (ep->stable_version != d.version()) {
-          ep->stable_version = d.version();
-          ep->updated_ms = Ms(s.updated_at());
-          note(deps_.rollouts->UpdateEndpoint(*ep));
+          note(deps_.rollouts->SetEndpointStableVersion(
+              d.endpoint(), d.version(), Ms(s.updated_at())));
           Hook("action");
         }
         break;

@@ -168,9 +168,16 @@ class RolloutBackend {
   virtual absl::Status CreateEndpoint(const EndpointRecord& endpoint) = 0;
   virtual absl::StatusOr<EndpointRecord> GetEndpoint(std::string_view name) = 0;
   virtual absl::StatusOr<std::vector<EndpointRecord>> ListEndpoints() = 0;
-  // Replaces alert rules and/or the stable version (a completed rollout
-  // promotes its candidate).
-  virtual absl::Status UpdateEndpoint(const EndpointRecord& endpoint) = 0;
+  // Each replaces one thing and leaves the rest of the endpoint as it is,
+  // so a rules update and a completed rollout's promotion in two processes
+  // cannot undo each other. NotFound ENDPOINT_NOT_FOUND.
+  virtual absl::Status SetEndpointAlertRules(
+      std::string_view name, const std::vector<AlertRule>& rules,
+      int64_t updated_ms) = 0;
+  // A completed rollout promotes its candidate.
+  virtual absl::Status SetEndpointStableVersion(std::string_view name,
+                                                std::string_view version,
+                                                int64_t updated_ms) = 0;
   virtual absl::Status DeleteEndpoint(std::string_view name) = 0;
   virtual absl::StatusOr<RoutingSnapshot> GetRouting(std::string_view endpoint) = 0;
 

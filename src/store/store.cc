@@ -686,12 +686,11 @@ class StoreImpl final : public Store {
           !v.ok()) {
         return v;
       }
-      rec->alert_rules.clear();
+      std::vector<internal_storage::AlertRule> rules;
       for (const AlertRuleSpec& r : alert_rules) {
-        rec->alert_rules.push_back({r.name, r.threshold});
+        rules.push_back({r.name, r.threshold});
       }
-      rec->updated_ms = NowMs();
-      return s_->rollout_backend->UpdateEndpoint(*rec);
+      return s_->rollout_backend->SetEndpointAlertRules(name, rules, NowMs());
     });
     if (!s.ok()) return s;
     return GetEndpoint(name);

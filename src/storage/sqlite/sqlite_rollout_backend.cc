@@ -86,19 +86,20 @@ absl::Status ReadEndpoints(Transaction& tx, std::string_view where,
   return absl::OkStatus();
 }
 
-absl::Status WriteAlertRules(Transaction& tx, const EndpointRecord& e) {
+absl::Status WriteAlertRules(Transaction& tx, std::string_view endpoint,
+                             const std::vector<AlertRule>& rules) {
   if (absl::Status s = Exec(tx,
                             "DELETE FROM endpoint_alert_rule WHERE endpoint = ?1",
-                            [&](Statement& st) { st.BindText(1, e.name); });
+                            [&](Statement& st) { st.BindText(1, endpoint); });
       !s.ok()) {
     return s;
   }
-  for (const AlertRule& r : e.alert_rules) {
+  for (const AlertRule& r : rules) {
     if (absl::Status s = Exec(tx,
                               "INSERT INTO endpoint_alert_rule (endpoint, name, "
                               "threshold) VALUES (?1, ?2, ?3)",
                               [&](Statement& st) {
-                                st.BindText(1, e.name);
+                                st.BindText(1, endpoint);
                                 st.BindText(2, r.name);
                                 st.BindDouble(3, r.threshold);
                               });
@@ -200,7 +201,9 @@ absl::Status SqliteRolloutBackend::CreateEndpoint(const EndpointRecord& e) {
         !s.ok()) {
       return s;
     }
-    if (absl::Status s = WriteAlertRules(tx, e); !s.ok()) return s;
+    if (absl::Status s = WriteAlertRules(tx, e.name, e.alert_rules); !s.ok()) {
+      return s;
+    }
     return WriteRouting(tx, RoutingSnapshot{.endpoint = e.name,
                                             .stable_version = e.stable_version,
                                             .updated_ms = e.created_ms});
@@ -230,22 +233,38 @@ SqliteRolloutBackend::ListEndpoints() {
   return found;
 }
 
-absl::Status SqliteRolloutBackend::UpdateEndpoint(const EndpointRecord& e) {
+absl::Status SqliteRolloutBackend::SetEndpointAlertRules(
+    std::string_view name, const std::vector<AlertRule>& rules,
+    int64_t updated_ms) {
   return db_->RunInTransaction([&](Transaction& tx) -> absl::Status {
     absl::StatusOr<Statement> st = tx.Prepare(
-        "UPDATE endpoint SET environment = ?2, model = ?3, stable_version = "
-        "?4, updated_ms = ?5 WHERE name = ?1 RETURNING 1");
+        "UPDATE endpoint SET updated_ms = ?2 WHERE name = ?1 RETURNING 1");
     if (!st.ok()) return st.status();
-    st->BindText(1, e.name);
-    st->BindText(2, e.environment);
-    st->BindText(3, e.model);
-    st->BindText(4, e.stable_version);
-    st->BindInt64(5, e.updated_ms);
+    st->BindText(1, name);
+    st->BindInt64(2, updated_ms);
     absl::StatusOr<bool> row = st->Step();
     if (!row.ok()) return row.status();
-    if (!*row) return EndpointNotFound(e.name);
+    if (!*row) return EndpointNotFound(name);
     st->Reset();
-    return WriteAlertRules(tx, e);
+    return WriteAlertRules(tx, name, rules);
+  });
+}
+
+absl::Status SqliteRolloutBackend::SetEndpointStableVersion(
+    std::string_view name, std::string_view version, int64_t updated_ms) {
+  return db_->RunInTransaction([&](Transaction& tx) -> absl::Status {
+    absl::StatusOr<Statement> st = tx.Prepare(
+        "UPDATE endpoint SET stable_version = ?2, updated_ms = ?3 "
+        "WHERE name = ?1 RETURNING 1");
+    if (!st.ok()) return st.status();
+    st->BindText(1, name);
+    st->BindText(2, version);
+    st->BindInt64(3, updated_ms);
+    absl::StatusOr<bool> row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return EndpointNotFound(name);
+    st->Reset();
+    return absl::OkStatus();
   });
 }
 

@@ -17,7 +17,12 @@ class SqliteRolloutBackend final : public RolloutBackend {
   absl::Status CreateEndpoint(const EndpointRecord& endpoint) override;
   absl::StatusOr<EndpointRecord> GetEndpoint(std::string_view name) override;
   absl::StatusOr<std::vector<EndpointRecord>> ListEndpoints() override;
-  absl::Status UpdateEndpoint(const EndpointRecord& endpoint) override;
+  absl::Status SetEndpointAlertRules(std::string_view name,
+                                     const std::vector<AlertRule>& rules,
+                                     int64_t updated_ms) override;
+  absl::Status SetEndpointStableVersion(std::string_view name,
+                                        std::string_view version,
+                                        int64_t updated_ms) override;
   absl::Status DeleteEndpoint(std::string_view name) override;
   absl::StatusOr<RoutingSnapshot> GetRouting(std::string_view endpoint) override;
 

@@ -101,19 +101,27 @@ TEST_F(SqliteRolloutBackendTest, EndpointsRoundTripWithAlertRulesAndRouting) {
   EXPECT_EQ(r->candidate_weight, 0);
   EXPECT_EQ(r->generation, 1);
 
-  EndpointRecord changed = *e;
-  changed.stable_version = "1.1.0";
-  changed.alert_rules = {{"latency", 2.0}};
-  changed.updated_ms = 20;
-  ASSERT_TRUE(rollouts_->UpdateEndpoint(changed).ok());
+  // A promotion and a rules update, as two processes would make them from
+  // what they read before: neither undoes the other.
+  ASSERT_TRUE(rollouts_->SetEndpointStableVersion("fraud-prod", "1.1.0", 20).ok());
+  ASSERT_TRUE(
+      rollouts_->SetEndpointAlertRules("fraud-prod", {{"latency", 2.0}}, 21).ok());
   e = rollouts_->GetEndpoint("fraud-prod");
   EXPECT_EQ(e->stable_version, "1.1.0");
+  EXPECT_EQ(e->updated_ms, 21);
   ASSERT_EQ(e->alert_rules.size(), 1u);
   EXPECT_EQ(e->alert_rules[0].threshold, 2.0);
+  ASSERT_TRUE(rollouts_->SetEndpointStableVersion("fraud-prod", "1.2.0", 22).ok());
+  e = rollouts_->GetEndpoint("fraud-prod");
+  EXPECT_EQ(e->stable_version, "1.2.0");
+  ASSERT_EQ(e->alert_rules.size(), 1u);
+  EXPECT_EQ(e->alert_rules[0].name, "latency");
 
   EXPECT_EQ(ReasonOf(rollouts_->GetEndpoint("nope").status()),
             "ENDPOINT_NOT_FOUND");
-  EXPECT_EQ(ReasonOf(rollouts_->UpdateEndpoint(Endpoint("nope"))),
+  EXPECT_EQ(ReasonOf(rollouts_->SetEndpointAlertRules("nope", {}, 1)),
+            "ENDPOINT_NOT_FOUND");
+  EXPECT_EQ(ReasonOf(rollouts_->SetEndpointStableVersion("nope", "1.0.0", 1)),
             "ENDPOINT_NOT_FOUND");
   ASSERT_TRUE(rollouts_->CreateEndpoint(Endpoint("other")).ok());
   EXPECT_EQ(rollouts_->ListEndpoints()->size(), 2u);
