@@ -819,6 +819,15 @@ class StoreImpl final : public Store {
         !v.ok()) {
       return v;
     }
+    // SPEC §1: a registered endpoint (the policy looks it up) and feature.
+    if (absl::Status v = validate::EndpointName(endpoint, s_->options.policy);
+        !v.ok()) {
+      return v;
+    }
+    if (absl::Status v = s_->rollout_backend->GetFeature(feature).status();
+        !v.ok()) {
+      return v;
+    }
     if (absl::Status v = CheckSampleValues("feature sample", values);
         !v.ok()) {
       return v;

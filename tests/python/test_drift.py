@@ -278,6 +278,13 @@ def test_record_feature_samples_forms_and_errors(fworld):
     assert e.value.reason == "DRIFT_SAMPLE_INVALID"
     with pytest.raises(sw.ValidationError):
         s.record_feature_samples(W.ENDPOINT, "not a version", FEATURE, values)
+    # SPEC §1: the endpoint and the feature must be registered.
+    with pytest.raises(sw.ValidationError) as e:
+        s.record_feature_samples("no-such-endpoint", W.CANDIDATE, FEATURE, values)
+    assert e.value.reason == "ENDPOINT_NOT_REGISTERED"
+    with pytest.raises(sw.NotFoundError) as e:
+        s.record_feature_samples(W.ENDPOINT, W.CANDIDATE, "unregistered", values)
+    assert e.value.reason == "FEATURE_NOT_FOUND"
     with pytest.raises(ValueError, match="naive"):
         s.record_feature_samples(W.ENDPOINT, W.CANDIDATE, FEATURE, values,
                                  dt.datetime(2026, 1, 1))

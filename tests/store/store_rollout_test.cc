@@ -625,6 +625,16 @@ TEST_F(StoreRolloutTest, RecordFeatureSamplesReplacesPerReplicaAndAddsUp) {
                    ->RecordFeatureSamples("fraud-stg", "two", minute, "amount",
                                           std::vector<double>{1.0})
                    .ok());
+  // SPEC §1: the endpoint and the feature must be registered.
+  EXPECT_EQ(ReasonOf(store_->RecordFeatureSamples("fraud-nope", "2.0.0", minute,
+                                                  "amount", std::vector<double>{1.0})),
+            "ENDPOINT_NOT_REGISTERED");
+  EXPECT_EQ(ReasonOf(store_->RecordFeatureSamples("Fraud Stg", "2.0.0", minute,
+                                                  "amount", std::vector<double>{1.0})),
+            "ENDPOINT_NAME_INVALID");
+  EXPECT_EQ(ReasonOf(store_->RecordFeatureSamples("fraud-stg", "2.0.0", minute,
+                                                  "unregistered", std::vector<double>{1.0})),
+            "FEATURE_NOT_FOUND");
   EXPECT_EQ(note(), "490 of 500 chunk rows recorded in the current interval");
 }
 
