@@ -40,7 +40,6 @@
 #include <vector>
 
 #include <slipway/slipway.h>
-#include <slipway/store.h>
 #include <slipway/testing/fake_clock.h>
 
 #include "absl/status/status.h"

@@ -3,7 +3,8 @@
 # (`cmake --install`) and builds tests/install/consumer/main.cc against what
 # was installed, as a C++ user would:
 #
-#   cmake       find_package(slipway CONFIG REQUIRED) + slipway::slipway
+#   cmake       find_package(slipway CONFIG REQUIRED) + slipway::slipway;
+#               examples/serving (the example service) too
 #   pkg-config  c++ -std=c++20 main.cc $(pkg-config --cflags --libs slipway),
 #               then fully static with `pkg-config --libs --static` and
 #               `-static`, which links only if slipway.pc names every library
@@ -94,6 +95,20 @@ consumer_cmake() {
     "$(find "$out" -name consumer -type f -perm -u+x -print -quit)"
 }
 
+# examples/serving (the example C++ service) as a standalone project
+# against the installed package: it uses the Store, the registry, the
+# Router and the testing FakeClock, so it links the whole library.
+serving_example_cmake() {
+  local out=$work/serving-cmake
+  "$cmake" -S "$here/../../examples/serving" -B "$out" ${generator:+-G "$generator"} \
+      -DCMAKE_CXX_COMPILER="$cxx" \
+      -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_PREFIX_PATH="$prefix" \
+      -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF &&
+    "$cmake" --build "$out" ${config:+--config "$config"} &&
+    "$(find "$out" -name fraud_service -type f -perm -u+x -print -quit)" --help
+}
+
 # pkg-config with only the test prefix added to the search path.
 pc() {
   local pcdir
@@ -127,6 +142,7 @@ check "cmake --install into a temp prefix" install_prefix
 if [[ $failed -eq 0 ]]; then
   if [[ $mode == cmake || $mode == all ]]; then
     check "find_package(slipway CONFIG) consumer builds and runs" consumer_cmake
+    check "the example serving service (examples-serving) builds against the installed package" serving_example_cmake
   fi
   if [[ $mode == pkg-config || $mode == all ]]; then
     if command -v "$pkg_config" >/dev/null; then
