@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
 import pathlib
 import subprocess
 from typing import Dict, Iterator, Optional
@@ -57,8 +58,10 @@ class CppService:
                f"--seed={self.seed + self.runs}",
                f"--work-dir={self.work_dir}", "--replica=fraud-service-cpp",
                f"--drift-features={','.join(DRIFT_FEATURES)}"]
+        # The controller's steps are audited under the service's name.
+        env = dict(os.environ, SLIPWAY_ACTOR="fraud-service")
         with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) as proc:
+                              text=True, env=env) as proc:
             assert proc.stdout is not None and proc.stderr is not None
             last = None
             for line in proc.stdout:
@@ -190,8 +193,6 @@ class _Stats:
 def find_cpp_service(root: Optional[pathlib.Path] = None) -> Optional[pathlib.Path]:
     """The built example service, if there is one: $SLIPWAY_DEMO_SERVICE,
     else the source tree's build directories."""
-    import os
-
     env = os.environ.get("SLIPWAY_DEMO_SERVICE")
     if env:
         return pathlib.Path(env)

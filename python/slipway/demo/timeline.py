@@ -30,6 +30,7 @@ class Timeline:
         self.minutes = 0
         self.bad_minutes_in_a_row = 0
         self.last_line: Optional[dict] = None
+        self.shadow = False
 
     # --- formatting ------------------------------------------------------
     def when(self, ms: int) -> str:
@@ -91,7 +92,10 @@ class Timeline:
         cand = line["candidate"]
         bad = (cand["requests"] >= 50 and cand["errors"] / cand["requests"] > 0.02)
         self.bad_minutes_in_a_row = self.bad_minutes_in_a_row + 1 if bad else 0
-        shadow = bool(r and r["shadow"])
+        # The minute was served under the state before this line's tick.
+        shadow = self.shadow
+        if r is not None:
+            self.shadow = bool(r["shadow"])
         if bad:
             self.say(t, f"   candidate {cand['version']}: {cand['errors']} errors in "
                         f"{cand['requests']} requests ({cand['errors'] / cand['requests']:.1%}"
@@ -111,6 +115,7 @@ class Timeline:
         """Starts following a rollout from its status (no line printed)."""
         self.transition_count = status.transitions
         self.phase, self.stage = status.phase, status.stage
+        self.shadow = bool(status.shadow)
         self.period_start = None
         self._reset_period()
 
@@ -136,6 +141,5 @@ class Timeline:
     def flush(self) -> None:
         """Prints what the current period holds (at the end of a stretch)."""
         if self.last_line is not None and any(p["requests"] for p in self.period.values()):
-            r = self.last_line.get("rollout")
-            self._summary(self.last_line["t"] + 60_000, bool(r and r["shadow"]))
+            self._summary(self.last_line["t"] + 60_000, self.shadow)
             self.period_start = None
