@@ -94,7 +94,6 @@ def main():
             for name, body in benches.items():
                 samples[name].append(timed(body, args.n))
         router.close()
-        store.close() if hasattr(store, "close") else None
     med = {k: statistics.median(v) for k, v in samples.items()}
     result = {"python": platform.python_version(), "n": args.n, "repeats": args.repeats,
               "median_calls_per_s": med,

@@ -117,21 +117,23 @@ class RouterImpl final : public Router {
       if (!routing.ok()) {
         ++consecutive_failures_;
         last_error_ = routing.status().ToString();
-        return routing.status();
+      } else {
+        consecutive_failures_ = 0;
+        last_refresh_ = clock_->Now();
+        if (stop.ok()) emergency_stop_ = *stop;
       }
-      consecutive_failures_ = 0;
-      last_refresh_ = clock_->Now();
-      if (stop.ok()) emergency_stop_ = *stop;
     }
-    const WeightsSnapshot* cur = current_.load(std::memory_order_acquire);
-    const WeightsSnapshot next = WeightsSnapshot::From(*routing);
     // Outcomes recorded so far belong to the versions they were served by
     // (fold them under the old snapshot before a swap) and to the minute of
-    // the previous fold: folding here too is what lets a router without a
-    // background thread attribute a minute's outcomes to that minute when
-    // its owner refreshes as each minute begins and flushes as it ends.
+    // the previous fold: folding on every refresh, even one that cannot read
+    // the routing, is what lets a router without a background thread
+    // attribute a minute's outcomes to that minute when its owner refreshes
+    // as each minute begins and flushes as it ends.
     absl::MutexLock l(&state_mu_);
     FoldLocked();
+    if (!routing.ok()) return routing.status();
+    const WeightsSnapshot* cur = current_.load(std::memory_order_acquire);
+    const WeightsSnapshot next = WeightsSnapshot::From(*routing);
     if (next.generation != cur->generation ||
         next.stable_version != cur->stable_version ||
         next.candidate_version != cur->candidate_version ||
@@ -393,10 +395,9 @@ class RouterImpl final : public Router {
         }
       }
       ++pass;
-      (void)Refresh();  // failures are in Health()
+      (void)Refresh();  // folds too; failures are in Health()
       {
         absl::MutexLock l(&state_mu_);
-        FoldLocked();
         if (minute_closed_ || pass % persist_every == 0) (void)PersistLocked();
       }
       if (controller_running_.load(std::memory_order_acquire)) {

@@ -10,25 +10,20 @@
 namespace slipway::controller_test {
 namespace {
 
-// 1 % for 10 minutes, an A/B stage at 50 % decided at 10,000 predictions,
-// then 100 % after an approval.
+// CanaryPlan with 10 minutes at 1 %, then an A/B stage at 50 % decided at
+// 10,000 predictions, then its 100 % after an approval.
 v1::Plan AbPlan() {
-  v1::Plan p;
-  v1::Stage* c = p.add_stages();
-  c->set_name("canary-1");
-  c->set_candidate_weight(0.01);
-  c->set_min_observation_seconds(10 * 60);
-  v1::Stage* ab = p.add_stages();
+  v1::Plan p = CanaryPlan();
+  p.mutable_stages(0)->set_min_observation_seconds(10 * 60);
+  const v1::Stage full = p.stages(1);
+  v1::Stage* ab = p.mutable_stages(1);
+  ab->Clear();
   ab->set_name("ab");
   ab->set_candidate_weight(0.5);
   ab->mutable_ab()->set_decide_by_significance(true);
   ab->mutable_ab()->set_min_predictions(10'000);
   ab->mutable_ab()->set_max_duration_seconds(7 * 24 * 3600);
-  v1::Stage* f = p.add_stages();
-  f->set_name("full");
-  f->set_candidate_weight(1);
-  f->set_approval_role("platform-lead");
-  internal_rollout::FillPlanDefaults(&p);
+  *p.add_stages() = full;
   return p;
 }
 

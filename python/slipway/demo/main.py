@@ -231,7 +231,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(f"   {cli} audit tail")
     print("   docs/tracking.md, docs/rollouts.md, docs/serving.md; "
           "examples/serving/ for the C++ service")
-    store.close() if hasattr(store, "close") else None
     return 0
 
 

@@ -144,7 +144,7 @@ class PythonService:
         clock.advance(seconds=59)
         router.flush()
         cand = stats["candidate"]
-        if cand.version and "candidate" in {v for v, _ in jobs}:
+        if cand.version:  # set only when the candidate served or mirrored rows
             rows = np.concatenate([np.array(r) for (v, _), r in jobs.items() if v == "candidate"])
             for feature in DRIFT_FEATURES:
                 values = x[rows, FEATURES.index(feature)]
@@ -192,14 +192,15 @@ class _Stats:
 
 def find_cpp_service(root: Optional[pathlib.Path] = None) -> Optional[pathlib.Path]:
     """The built example service, if there is one: $SLIPWAY_DEMO_SERVICE,
-    else the source tree's build directories."""
+    else the source tree's build directory ($SLIPWAY_BUILD_DIR or build/,
+    as scripts/lib.sh)."""
     env = os.environ.get("SLIPWAY_DEMO_SERVICE")
     if env:
         return pathlib.Path(env)
     if root is None:
         root = pathlib.Path(__file__).resolve().parents[3]
-    for build in ("build", "build-perf"):
-        candidate = root / build / "examples" / "serving" / "fraud_service"
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return candidate
+    build = pathlib.Path(os.environ.get("SLIPWAY_BUILD_DIR") or root / "build")
+    candidate = build / "examples" / "serving" / "fraud_service"
+    if candidate.is_file() and os.access(candidate, os.X_OK):
+        return candidate
     return None
