@@ -61,7 +61,48 @@ double TicksPerNs(uint64_t tsc, int64_t ns) {
 
 MillisCache::MillisCache(const Clock* clock)
     : clock_(clock),
-      use_tsc_(clock == Env::Default().clock && KernelClockIsTsc()) {}
+      use_tsc_(clock == Env::Default().clock && KernelClockIsTsc()),
+      ticker_(clock == Env::Default().clock && TickClock::Get().enabled()
+                  ? &TickClock::Get()
+                  : nullptr) {}
+
+int64_t MillisCache::Check() {
+  trusted_reads_left_ = 0;
+  const int64_t now = Precise();
+  last_ = now;
+  if (ticker_ == nullptr) return now;
+  const int64_t ticked = ticker_->Read();
+  if (ticked == 0) {
+    // Stopped or parked: wake it when this cache is read often.
+    if (wake_reads_ == 0 || now - wake_window_start_ > kWakeWindowMs) {
+      wake_window_start_ = now;
+      wake_reads_ = 0;
+    }
+    if (++wake_reads_ >= kWakeReads) {
+      wake_reads_ = 0;
+      ticker_->Wake();
+    }
+  } else if (ticked <= now && now - ticked <= 1) {
+    // Current: it trails by its wake-up delay after each boundary.
+    trusted_reads_left_ = kCheckEvery - 1;
+  }
+  // Otherwise it lags (or the clock was set back since its last tick):
+  // check again at the next reading.
+  return now;
+}
+
+int64_t MillisCache::Precise() {
+#if defined(__x86_64__)
+  if (use_tsc_ && hits_left_ > 0) {
+    // unsigned: a TSC below the start refreshes
+    if (__rdtsc() - start_tsc_ < span_ticks_) {
+      --hits_left_;
+      return ms_;
+    }
+  }
+#endif
+  return Refresh();
+}
 
 int64_t MillisCache::Refresh() {
   hits_left_ = 0;
