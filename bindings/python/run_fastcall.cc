@@ -5,6 +5,7 @@
 #include "bindings/python/run_fastcall.h"
 
 #include <Python.h>
+#include <structmember.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "bindings/python/status_translation.h"
@@ -40,13 +42,16 @@ struct CacheEntry {
   size_t slot;
 };
 
-// What the instance owns on the C++ heap.
+// What a core owns on the C++ heap.
 struct RunState {
   std::shared_ptr<void> owner;  // the Store: it must outlive the run
   std::shared_ptr<Run> run;     // destroyed first (declared last)
 };
 
-struct RunObject {
+// The state the hot methods work on, in an object of its own (type
+// _RunCore) so that they can be builtin functions bound to it: see
+// RunObject.
+struct CoreObject {
   PyObject_HEAD
   internal_tracking::RunImpl* impl;  // == state->run.get()
   RunState* state;
@@ -54,7 +59,23 @@ struct RunObject {
   CacheEntry cache[kCacheSize];
 };
 
+// _slipway.Run. Its hot methods are not methods of the type but builtin
+// functions bound to the core, held in read-only slots: CPython 3.11
+// specialises a call of a builtin function with keyword arguments
+// (PRECALL_BUILTIN_FAST_WITH_KEYWORDS) but never a method descriptor's
+// (a call with `step=i` stays on the generic path, ~4 ns more per call).
+// The functions own the core, not the Run, so there is no cycle.
+struct RunObject {
+  PyObject_HEAD
+  CoreObject* core;
+  PyObject* log_metric;   // bound builtins: kHotMethods[0..2] on core
+  PyObject* log_metrics;
+  PyObject* noop;
+};
+
 PyTypeObject* g_run_type = nullptr;
+PyTypeObject* g_core_type = nullptr;
+PyObject* g_hot_names = nullptr;  // ("log_metric", "log_metrics", "_noop")
 
 // Keyword names, interned: CPython passes interned names in kwnames for
 // literal keywords, so a pointer compare matches.
@@ -64,7 +85,7 @@ PyObject* g_kw_metrics = nullptr;
 
 // The slot of `key` for this run, through the cache. Sets a Python error
 // and returns false on failure.
-inline bool SlotOf(RunObject* self, PyObject* key, size_t* slot) {
+inline bool SlotOf(CoreObject* self, PyObject* key, size_t* slot) {
   CacheEntry& e =
       self->cache[(reinterpret_cast<uintptr_t>(key) >> 4) & (kCacheSize - 1)];
   if (e.key == key) {
@@ -102,6 +123,34 @@ inline bool ToDouble(PyObject* o, double* out) {
 }
 
 inline bool ToInt64(PyObject* o, int64_t* out) {
+  // An int of at most two digits (|v| < 2**60), read in place: the common
+  // step. PyLong_AsLongLong is an out-of-line call through the PLT.
+#if PY_VERSION_HEX < 0x030C0000 && !defined(Py_LIMITED_API)
+  if (PyLong_CheckExact(o)) {
+    const auto* v = reinterpret_cast<const PyLongObject*>(o);
+    const Py_ssize_t size = Py_SIZE(o);
+    switch (size) {
+      case 0: *out = 0; return true;
+      case 1: *out = static_cast<int64_t>(v->ob_digit[0]); return true;
+      case -1: *out = -static_cast<int64_t>(v->ob_digit[0]); return true;
+      case 2:
+      case -2: {
+        const int64_t m = static_cast<int64_t>(v->ob_digit[0]) |
+                          (static_cast<int64_t>(v->ob_digit[1]) << PyLong_SHIFT);
+        *out = size > 0 ? m : -m;
+        return true;
+      }
+      default: break;
+    }
+  }
+#elif !defined(Py_LIMITED_API)
+  if (PyLong_CheckExact(o) &&
+      PyUnstable_Long_IsCompact(reinterpret_cast<PyLongObject*>(o))) {
+    *out = static_cast<int64_t>(
+        PyUnstable_Long_CompactValue(reinterpret_cast<PyLongObject*>(o)));
+    return true;
+  }
+#endif
   *out = PyLong_AsLongLong(o);  // int and __index__ (numpy integers)
   return !(*out == -1 && PyErr_Occurred());
 }
@@ -117,7 +166,8 @@ inline bool ToTimestamp(PyObject* o, std::optional<int64_t>* out) {
 
 // Sorts positional and keyword arguments into `slots` by the names in
 // `names` (the first `count` of g_kw, or g_kw_metrics for log_metrics).
-bool ParseArgs(const char* fn, PyObject* const* args, Py_ssize_t nargs,
+// Out of line: ParseLogMetricArgs handles the common calls inline.
+bool ParseArgsSlow(const char* fn, PyObject* const* args, Py_ssize_t nargs,
                PyObject* kwnames, PyObject* const* names, int count,
                int required, PyObject** slots) {
   if (nargs > count) {
@@ -169,14 +219,36 @@ bool ParseArgs(const char* fn, PyObject* const* args, Py_ssize_t nargs,
   return true;
 }
 
-inline bool CheckBound(RunObject* self) {
+// ParseArgs for log_metric's common calls, inline: (key, value) and
+// (key, value, step=...) with the interned keyword a literal passes.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool ParseLogMetricArgs(
+    const char* fn, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
+    PyObject** slots) {
+  if (nargs == 2) {
+    if (kwnames == nullptr) {
+      slots[0] = args[0];
+      slots[1] = args[1];
+      return true;
+    }
+    if (PyTuple_GET_SIZE(kwnames) == 1 &&
+        PyTuple_GET_ITEM(kwnames, 0) == g_kw[2]) {
+      slots[0] = args[0];
+      slots[1] = args[1];
+      slots[2] = args[2];
+      return true;
+    }
+  }
+  return ParseArgsSlow(fn, args, nargs, kwnames, g_kw, 4, 2, slots);
+}
+
+inline bool CheckBound(CoreObject* self) {
   if (self->impl != nullptr) return true;
   PyErr_SetString(PyExc_TypeError, "this Run is not bound to a store run");
   return false;
 }
 
 // One append; releases the GIL when every append commits (kEveryCall).
-inline absl::Status Append(RunObject* self, size_t slot, double value,
+inline absl::Status Append(CoreObject* self, size_t slot, double value,
                            int64_t step, std::optional<int64_t> ts) {
   if (!self->release_gil_per_call) {
     return self->impl->LogMetricAtSlot(slot, value, step, ts);
@@ -189,13 +261,13 @@ inline absl::Status Append(RunObject* self, size_t slot, double value,
 }
 
 // log_metric(key, value, step=0, timestamp=None)
-PyObject* LogMetric(PyObject* py_self, PyObject* const* args, Py_ssize_t nargs,
+// flatten: every helper is inlined (GCC otherwise keeps some out of line;
+// measured ~1 ns of the call); what it inlines besides is on cold paths.
+__attribute__((flatten)) PyObject* LogMetric(PyObject* py_self, PyObject* const* args, Py_ssize_t nargs,
                     PyObject* kwnames) {
-  // Read first: the counter's latency then overlaps the argument parsing.
-  const uint64_t tsc = internal_env::MillisCache::ReadTsc();
-  auto* self = reinterpret_cast<RunObject*>(py_self);
+  auto* self = reinterpret_cast<CoreObject*>(py_self);
   PyObject* a[4] = {nullptr, nullptr, nullptr, nullptr};
-  if (!ParseArgs("log_metric", args, nargs, kwnames, g_kw, 4, 2, a)) {
+  if (!ParseLogMetricArgs("log_metric", args, nargs, kwnames, a)) {
     return nullptr;
   }
   if (!CheckBound(self)) return nullptr;
@@ -207,8 +279,7 @@ PyObject* LogMetric(PyObject* py_self, PyObject* const* args, Py_ssize_t nargs,
   if (!ToTimestamp(a[3], &ts)) return nullptr;
   size_t slot;
   if (!SlotOf(self, a[0], &slot)) return nullptr;
-  if (self->impl->TryLogMetricAtSlot(slot, value, step, ts ? &*ts : nullptr,
-                                     tsc)) {
+  if (self->impl->TryLogMetricAtSlot(slot, value, step, ts ? &*ts : nullptr)) {
     Py_RETURN_NONE;
   }
   if (absl::Status s = Append(self, slot, value, step, ts); !s.ok()) {
@@ -223,10 +294,10 @@ PyObject* LogMetric(PyObject* py_self, PyObject* const* args, Py_ssize_t nargs,
 // appends nothing.
 PyObject* LogMetrics(PyObject* py_self, PyObject* const* args,
                      Py_ssize_t nargs, PyObject* kwnames) {
-  auto* self = reinterpret_cast<RunObject*>(py_self);
+  auto* self = reinterpret_cast<CoreObject*>(py_self);
   PyObject* names[3] = {g_kw_metrics, g_kw[2], g_kw[3]};
   PyObject* a[3] = {nullptr, nullptr, nullptr};
-  if (!ParseArgs("log_metrics", args, nargs, kwnames, names, 3, 1, a)) {
+  if (!ParseArgsSlow("log_metrics", args, nargs, kwnames, names, 3, 1, a)) {
     return nullptr;
   }
   if (!CheckBound(self)) return nullptr;
@@ -264,10 +335,9 @@ PyObject* LogMetrics(PyObject* py_self, PyObject* const* args,
     if (!SlotOf(self, key, &points[i].slot)) return nullptr;
     ++i;
   }
-  const uint64_t tsc = internal_env::MillisCache::ReadTsc();
   for (Py_ssize_t k = 0; k < i; ++k) {
     if (self->impl->TryLogMetricAtSlot(points[k].slot, points[k].value, step,
-                                       ts ? &*ts : nullptr, tsc)) {
+                                       ts ? &*ts : nullptr)) {
       continue;
     }
     if (absl::Status s = Append(self, points[k].slot, points[k].value, step, ts);
@@ -280,14 +350,17 @@ PyObject* LogMetrics(PyObject* py_self, PyObject* const* args,
 }
 
 PyObject* GetId(PyObject* py_self, void*) {
-  auto* self = reinterpret_cast<RunObject*>(py_self);
-  if (!CheckBound(self)) return nullptr;
-  const std::string& id = self->state->run->id();
+  CoreObject* core = reinterpret_cast<RunObject*>(py_self)->core;
+  if (core == nullptr || !CheckBound(core)) {
+    PyErr_SetString(PyExc_TypeError, "this Run is not bound to a store run");
+    return nullptr;
+  }
+  const std::string& id = core->state->run->id();
   return PyUnicode_FromStringAndSize(id.data(), static_cast<Py_ssize_t>(id.size()));
 }
 
-void Dealloc(PyObject* py_self) {
-  auto* self = reinterpret_cast<RunObject*>(py_self);
+void CoreDealloc(PyObject* py_self) {
+  auto* self = reinterpret_cast<CoreObject*>(py_self);
   PyTypeObject* type = Py_TYPE(py_self);
   for (CacheEntry& e : self->cache) Py_CLEAR(e.key);
   RunState* state = self->state;
@@ -298,19 +371,31 @@ void Dealloc(PyObject* py_self) {
   Py_DECREF(type);  // instances of heap types own a reference to the type
 }
 
+void RunDealloc(PyObject* py_self) {
+  auto* self = reinterpret_cast<RunObject*>(py_self);
+  PyTypeObject* type = Py_TYPE(py_self);
+  Py_CLEAR(self->log_metric);
+  Py_CLEAR(self->log_metrics);
+  Py_CLEAR(self->noop);
+  Py_CLEAR(self->core);  // the last reference unless a bound method lives on
+  type->tp_free(py_self);
+  Py_DECREF(type);
+}
+
 // _noop(key, value, step=0, timestamp=None): parses the arguments exactly
 // as log_metric does and stops there, so a benchmark can tell the price of
-// a method call on a Run (attribute lookup, bound dispatch, argument
-// parsing) from the price of logging.
+// a call of run.log_metric (attribute lookup, dispatch, argument parsing)
+// from the price of logging.
 PyObject* Noop(PyObject* py_self, PyObject* const* args, Py_ssize_t nargs,
                PyObject* kwnames) {
   PyObject* a[4] = {nullptr, nullptr, nullptr, nullptr};
-  if (!ParseArgs("_noop", args, nargs, kwnames, g_kw, 4, 2, a)) return nullptr;
+  if (!ParseLogMetricArgs("_noop", args, nargs, kwnames, a)) return nullptr;
   (void)py_self;
   Py_RETURN_NONE;
 }
 
-PyMethodDef kMethods[] = {
+// The hot methods, bound to each core (RunObject's slots, in this order).
+PyMethodDef kHotMethods[] = {
     {"log_metric",
      reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&LogMetric)),
      METH_FASTCALL | METH_KEYWORDS,
@@ -332,31 +417,69 @@ PyMethodDef kMethods[] = {
      "Benchmark aid: log_metric's argument parsing, then nothing."},
     {nullptr, nullptr, 0, nullptr}};
 
+PyMemberDef kMembers[] = {
+    {"log_metric", T_OBJECT_EX, offsetof(RunObject, log_metric), READONLY,
+     "log_metric(key, value, step=0, timestamp=None): appends one point\n"
+     "(see help(run.log_metric))."},
+    {"log_metrics", T_OBJECT_EX, offsetof(RunObject, log_metrics), READONLY,
+     "log_metrics(metrics, step=0, timestamp=None): appends one point per\n"
+     "key of the mapping (see help(run.log_metrics))."},
+    {"_noop", T_OBJECT_EX, offsetof(RunObject, noop), READONLY,
+     "Benchmark aid: log_metric's argument parsing, then nothing."},
+    {nullptr, 0, 0, 0, nullptr}};
+
 PyGetSetDef kGetSet[] = {
     {"id", &GetId, nullptr, "The run id: 32 lowercase hex characters.", nullptr},
     {nullptr, nullptr, nullptr, nullptr, nullptr}};
 
-PyType_Slot kSlots[] = {
-    {Py_tp_dealloc, reinterpret_cast<void*>(&Dealloc)},
-    {Py_tp_methods, kMethods},
+PyType_Slot kRunSlots[] = {
+    {Py_tp_dealloc, reinterpret_cast<void*>(&RunDealloc)},
+    {Py_tp_members, kMembers},
     {Py_tp_getset, kGetSet},
     {Py_tp_doc, const_cast<char*>(
                     "A live run (C core of slipway.Run; not constructible).")},
     {0, nullptr}};
 
-PyType_Spec kSpec = {
+PyType_Spec kRunSpec = {
     "slipway._slipway.Run", sizeof(RunObject), 0,
     Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_DISALLOW_INSTANTIATION,
-    kSlots};
+    kRunSlots};
 
-RunObject* CheckRun(py::handle obj) {
+PyType_Slot kCoreSlots[] = {
+    {Py_tp_dealloc, reinterpret_cast<void*>(&CoreDealloc)},
+    {Py_tp_doc, const_cast<char*>(
+                    "The state a Run's log_metric and log_metrics are bound "
+                    "to (internal).")},
+    {0, nullptr}};
+
+PyType_Spec kCoreSpec = {"slipway._slipway._RunCore", sizeof(CoreObject), 0,
+                         Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+                         kCoreSlots};
+
+// The attribute `name` of `type` as the type's MRO gives it (borrowed), or
+// null (with an error set only if a lookup failed).
+PyObject* LookUpInMro(PyTypeObject* type, PyObject* name) {
+  PyObject* mro = type->tp_mro;
+  for (Py_ssize_t i = 0; mro != nullptr && i < PyTuple_GET_SIZE(mro); ++i) {
+    PyObject* dict =
+        reinterpret_cast<PyTypeObject*>(PyTuple_GET_ITEM(mro, i))->tp_dict;
+    if (dict == nullptr) continue;
+    if (PyObject* v = PyDict_GetItemWithError(dict, name)) return v;
+    if (PyErr_Occurred()) return nullptr;
+  }
+  return nullptr;
+}
+
+CoreObject* CheckRun(py::handle obj) {
   if (g_run_type == nullptr ||
       !PyObject_TypeCheck(obj.ptr(), g_run_type)) {
     throw py::type_error("expected a slipway Run");
   }
-  auto* self = reinterpret_cast<RunObject*>(obj.ptr());
-  if (self->impl == nullptr) throw py::type_error("this Run is not bound to a store run");
-  return self;
+  CoreObject* core = reinterpret_cast<RunObject*>(obj.ptr())->core;
+  if (core == nullptr || core->impl == nullptr) {
+    throw py::type_error("this Run is not bound to a store run");
+  }
+  return core;
 }
 
 }  // namespace
@@ -368,7 +491,13 @@ void RegisterRunType(py::module_& m) {
   }
   g_kw_metrics = PyUnicode_InternFromString("metrics");
   if (g_kw_metrics == nullptr) throw py::error_already_set();
-  PyObject* type = PyType_FromSpec(&kSpec);
+  g_hot_names = Py_BuildValue("(sss)", kHotMethods[0].ml_name,
+                              kHotMethods[1].ml_name, kHotMethods[2].ml_name);
+  if (g_hot_names == nullptr) throw py::error_already_set();
+  PyObject* core_type = PyType_FromSpec(&kCoreSpec);
+  if (core_type == nullptr) throw py::error_already_set();
+  g_core_type = reinterpret_cast<PyTypeObject*>(core_type);  // kept
+  PyObject* type = PyType_FromSpec(&kRunSpec);
   if (type == nullptr) throw py::error_already_set();
   g_run_type = reinterpret_cast<PyTypeObject*>(type);  // kept for the process
   Py_INCREF(type);
@@ -381,14 +510,45 @@ py::object NewRunObject(py::handle cls, std::shared_ptr<Run> run,
       !PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(cls.ptr()), g_run_type)) {
     throw py::type_error("cls must be slipway._slipway.Run or a subclass");
   }
+  PyObject* core_obj = g_core_type->tp_alloc(g_core_type, 0);  // zero-filled
+  if (core_obj == nullptr) throw py::error_already_set();
+  auto core_owner = py::reinterpret_steal<py::object>(core_obj);
+  auto* core = reinterpret_cast<CoreObject*>(core_obj);
+  core->impl = ImplOf(*run);
+  core->release_gil_per_call = release_gil_per_call;
+  core->state = new RunState{std::move(owner), std::move(run)};
+
   auto* type = reinterpret_cast<PyTypeObject*>(cls.ptr());
   PyObject* obj = type->tp_alloc(type, 0);  // zero-filled; owns a type ref
   if (obj == nullptr) throw py::error_already_set();
+  auto result = py::reinterpret_steal<py::object>(obj);
   auto* self = reinterpret_cast<RunObject*>(obj);
-  self->impl = ImplOf(*run);
-  self->release_gil_per_call = release_gil_per_call;
-  self->state = new RunState{std::move(owner), std::move(run)};
-  return py::reinterpret_steal<py::object>(obj);
+  PyObject** bound[3] = {&self->log_metric, &self->log_metrics, &self->noop};
+  for (int i = 0; i < 3; ++i) {
+    *bound[i] = PyCFunction_NewEx(&kHotMethods[i], core_obj, nullptr);
+    if (*bound[i] == nullptr) throw py::error_already_set();
+  }
+  self->core = reinterpret_cast<CoreObject*>(core_owner.release().ptr());
+  if (type != g_run_type) {
+    // A subclass that declares the hot names in its __slots__ (slipway.Run
+    // does) gets them filled too: its own slot descriptors shadow ours, and
+    // reading one checks the instance's type by identity, where ours must
+    // walk the subclass's MRO (~1 ns a call). A subclass without those
+    // slots has no such descriptor and reads ours.
+    for (int i = 0; i < 3; ++i) {
+      PyObject* descr = LookUpInMro(type, PyTuple_GET_ITEM(g_hot_names, i));
+      if (descr == nullptr && PyErr_Occurred()) throw py::error_already_set();
+      if (descr == nullptr || !PyObject_TypeCheck(descr, &PyMemberDescr_Type) ||
+          reinterpret_cast<PyMemberDescrObject*>(descr)->d_common.d_type ==
+              g_run_type) {
+        continue;
+      }
+      if (Py_TYPE(descr)->tp_descr_set(descr, obj, *bound[i]) < 0) {
+        throw py::error_already_set();
+      }
+    }
+  }
+  return result;
 }
 
 Run& RunOf(py::handle obj) { return *CheckRun(obj)->state->run; }

@@ -4,9 +4,13 @@
 // hot methods, log_metric and log_metrics, are raw vectorcall methods
 // (METH_FASTCALL | METH_KEYWORDS): pybind11's generic dispatch costs ~18x
 // the floor of a Python call (docs/design/0002-tracking.md, "Python hot
-// path"). The instance caches the RunImpl pointer and a small table from
-// key objects (by identity) to metric buffer slots, so a hot call makes no
-// std::string, no UTF-8 conversion and no hash lookup. The slower methods
+// path"). The state lives in a small internal object (_RunCore): the
+// RunImpl pointer and a table from key objects (by identity) to metric
+// buffer slots, so a hot call makes no std::string, no UTF-8 conversion and
+// no hash lookup. The hot functions are builtin functions bound to that
+// core and held in read-only slots of the Run (CPython 3.11 specialises a
+// builtin's call with keyword arguments, not a method's); they own the
+// core, not the Run, so there is no reference cycle. The slower methods
 // (params, tags, flush, end, log_metric_array) are pybind11 functions
 // attached to the same type.
 //

@@ -120,6 +120,10 @@ class RunInfo:
         )
 
 
+# Filled by the C core (bindings/python/run_fastcall.cc); read-only.
+_HOT_METHODS = frozenset(("log_metric", "log_metrics", "_noop"))
+
+
 class Run(_slipway.Run):
     """A live run. Get one from :func:`slipway.start_run` or
     ``store.start_run``; use it as a context manager.
@@ -136,7 +140,29 @@ class Run(_slipway.Run):
     Thread-safe: several threads may log to one run.
     """
 
-    __slots__ = ("_store", "_previous", "_ended", "__weakref__")
+    # log_metric, log_metrics and _noop: the C core fills these with its
+    # builtin functions at creation (they shadow the base type's read-only
+    # slots of the same names, and are faster to look up: bindings/python/
+    # run_fastcall.cc). __setattr__ keeps them read-only.
+    __slots__ = (
+        "_store",
+        "_previous",
+        "_ended",
+        "__weakref__",
+        "log_metric",
+        "log_metrics",
+        "_noop",
+    )
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _HOT_METHODS:
+            raise AttributeError(f"Run.{name} is read-only")
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if name in _HOT_METHODS:
+            raise AttributeError(f"Run.{name} is read-only")
+        object.__delattr__(self, name)
 
     # Set by Store.start_run right after the C core creates the instance.
     _store: Any

@@ -1,5 +1,6 @@
 #include "src/tracking/metric_buffer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <utility>
 
@@ -37,28 +38,47 @@ constexpr size_t kMaxSpareBlocks = 8;
 
 }  // namespace
 
-void MetricBuffer::SetAside(SlotData& slot) {
-  full_.push_back(
-      PendingColumns{slot.key, std::move(slot.columns), std::nullopt});
+void MetricBuffer::Open(SlotData& slot) {
+  if (slot.cap != 0) return;
   if (!spare_.empty()) {
-    slot.columns = std::move(spare_.back());
+    slot.columns = std::move(spare_.back());  // sized by PrepareForRecycling
     spare_.pop_back();
-    return;
+  } else {
+    slot.columns.steps.resize(kMaxPointsPerChunk);
+    slot.columns.timestamps_ms.resize(kMaxPointsPerChunk);
+    slot.columns.values.resize(kMaxPointsPerChunk);
   }
+  slot.n = 0;
+  slot.cap = kMaxPointsPerChunk;
+  slot.steps = slot.columns.steps.data();
+  slot.timestamps_ms = slot.columns.timestamps_ms.data();
+  slot.values = slot.columns.values.data();
+}
+
+PendingColumns MetricBuffer::Close(SlotData& slot) {
+  // Shrinking keeps the storage (capacity) for Recycle.
+  slot.columns.steps.resize(slot.n);
+  slot.columns.timestamps_ms.resize(slot.n);
+  slot.columns.values.resize(slot.n);
+  PendingColumns block{slot.key, std::move(slot.columns), std::nullopt};
   slot.columns = internal_codec::PointColumns();
-  slot.columns.steps.reserve(kMaxPointsPerChunk);
-  slot.columns.timestamps_ms.reserve(kMaxPointsPerChunk);
-  slot.columns.values.reserve(kMaxPointsPerChunk);
+  slot.n = 0;
+  slot.cap = 0;
+  slot.steps = slot.timestamps_ms = nullptr;
+  slot.values = nullptr;
+  return block;
+}
+
+void MetricBuffer::SetAside(SlotData& slot) {
+  full_.push_back(Close(slot));
+  Open(slot);
 }
 
 void MetricBuffer::AppendEncoded(size_t slot,
                                  std::vector<SealedChunk>&& chunks) {
   SlotData& s = slots_[slot];
   // The points buffered before these chunks go first.
-  if (s.columns.size() != 0) {
-    full_.push_back(PendingColumns{s.key, std::move(s.columns), std::nullopt});
-    s.columns = internal_codec::PointColumns();  // reserved again on next use
-  }
+  if (s.n != 0) full_.push_back(Close(s));
   for (SealedChunk& c : chunks) {
     pending_points_ += c.summary.count;
     full_.push_back(PendingColumns{s.key, {}, std::move(c)});
@@ -66,11 +86,30 @@ void MetricBuffer::AppendEncoded(size_t slot,
   chunks.clear();
 }
 
+void MetricBuffer::PrepareForRecycling(std::vector<PendingColumns>& blocks) {
+  size_t prepared = 0;
+  for (PendingColumns& b : blocks) {
+    if (prepared >= kMaxSpareBlocks) break;
+    if (b.encoded.has_value() ||
+        b.columns.steps.capacity() < kMaxPointsPerChunk) {
+      continue;
+    }
+    b.columns.steps.resize(kMaxPointsPerChunk);
+    b.columns.timestamps_ms.resize(kMaxPointsPerChunk);
+    b.columns.values.resize(kMaxPointsPerChunk);
+    ++prepared;
+  }
+}
+
 void MetricBuffer::Recycle(std::vector<PendingColumns>& blocks) {
   for (PendingColumns& b : blocks) {
     if (spare_.size() >= kMaxSpareBlocks) break;
-    if (b.columns.steps.capacity() < kMaxPointsPerChunk) continue;
-    b.columns.clear();
+    if (b.encoded.has_value() ||
+        b.columns.steps.size() != kMaxPointsPerChunk ||
+        b.columns.timestamps_ms.size() != kMaxPointsPerChunk ||
+        b.columns.values.size() != kMaxPointsPerChunk) {
+      continue;  // not prepared
+    }
     spare_.push_back(std::move(b.columns));
   }
   blocks.clear();
@@ -79,16 +118,13 @@ void MetricBuffer::Recycle(std::vector<PendingColumns>& blocks) {
 absl::Status MetricBuffer::Append(size_t slot, int64_t step,
                                   int64_t timestamp_ms, double value) {
   SlotData& s = slots_[slot];
-  if (s.columns.steps.capacity() == 0) {
-    s.columns.steps.reserve(kMaxPointsPerChunk);
-    s.columns.timestamps_ms.reserve(kMaxPointsPerChunk);
-    s.columns.values.reserve(kMaxPointsPerChunk);
-  }
-  s.columns.steps.push_back(step);
-  s.columns.timestamps_ms.push_back(timestamp_ms);
-  s.columns.values.push_back(value);
+  Open(s);
+  s.steps[s.n] = step;
+  s.timestamps_ms[s.n] = timestamp_ms;
+  s.values[s.n] = value;
+  ++s.n;
   ++pending_points_;
-  if (s.columns.size() == kMaxPointsPerChunk) SetAside(s);
+  if (s.n == kMaxPointsPerChunk) SetAside(s);
   return absl::OkStatus();
 }
 
@@ -109,18 +145,15 @@ absl::Status MetricBuffer::AppendColumns(size_t slot,
   SlotData& s = slots_[slot];
   size_t i = 0;
   while (i < steps.size()) {
-    const size_t room = kMaxPointsPerChunk - s.columns.size();
-    const size_t n = std::min(room, steps.size() - i);
-    s.columns.steps.insert(s.columns.steps.end(), steps.begin() + i,
-                           steps.begin() + i + n);
-    s.columns.timestamps_ms.insert(s.columns.timestamps_ms.end(),
-                                   timestamps_ms.begin() + i,
-                                   timestamps_ms.begin() + i + n);
-    s.columns.values.insert(s.columns.values.end(), values.begin() + i,
-                            values.begin() + i + n);
+    Open(s);
+    const size_t n = std::min(kMaxPointsPerChunk - s.n, steps.size() - i);
+    std::copy_n(steps.begin() + i, n, s.steps + s.n);
+    std::copy_n(timestamps_ms.begin() + i, n, s.timestamps_ms + s.n);
+    std::copy_n(values.begin() + i, n, s.values + s.n);
+    s.n += n;
     pending_points_ += n;
     i += n;
-    if (s.columns.size() == kMaxPointsPerChunk) SetAside(s);
+    if (s.n == kMaxPointsPerChunk) SetAside(s);
   }
   return absl::OkStatus();
 }
@@ -129,9 +162,8 @@ void MetricBuffer::TakePending(std::vector<PendingColumns>* out) {
   for (PendingColumns& p : full_) out->push_back(std::move(p));
   full_.clear();
   for (SlotData& s : slots_) {
-    if (s.columns.size() == 0) continue;
-    out->push_back(PendingColumns{s.key, std::move(s.columns), std::nullopt});
-    s.columns = internal_codec::PointColumns();  // reserved again on next use
+    if (s.n == 0) continue;  // an open, empty block stays open
+    out->push_back(Close(s));
   }
   pending_points_ = 0;
 }

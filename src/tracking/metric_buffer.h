@@ -98,24 +98,24 @@ class MetricBuffer {
                       double value);
 
   // Append's common case, inline: appends and returns true unless the
-  // slot's block would fill (Append seals it) or kMaxPendingFast points are
-  // pending (the owner then wakes the writer); otherwise appends nothing.
+  // slot's block would fill (Append seals it), the slot has no open block
+  // yet, or kMaxPendingFast points are pending (the owner then wakes the
+  // writer); otherwise appends nothing. Three stores into the open block:
+  // no capacity checks of its own, no out-of-line call.
   ABSL_ATTRIBUTE_ALWAYS_INLINE bool TryAppend(size_t slot, int64_t step,
                                              int64_t timestamp_ms,
                                              double value) {
-    internal_codec::PointColumns& c = slots_[slot].columns;
-    const size_t size = c.steps.size();
-    if (size + 1 >= internal_codec::kMaxPointsPerChunk ||
-        size >= c.steps.capacity() || pending_points_ >= kMaxPendingFast) {
-      return false;  // also when nothing is reserved yet (capacity 0)
-    }
-    c.steps.push_back(step);
-    c.timestamps_ms.push_back(timestamp_ms);
-    c.values.push_back(value);
+    SlotData& s = slots_[slot];
+    // cap is 0 without an open block, else kMaxPointsPerChunk.
+    if (s.n + 1 >= s.cap || pending_points_ >= kMaxPendingFast) return false;
+    s.steps[s.n] = step;
+    s.timestamps_ms[s.n] = timestamp_ms;
+    s.values[s.n] = value;
+    ++s.n;
     ++pending_points_;
     return true;
   }
-  static constexpr size_t kMaxPendingFast = size_t{1} << 20;
+  static constexpr size_t kMaxPendingFast = size_t{1} << 18;
 
   // Appends many points at once (same-length columns; InvalidArgument
   // otherwise, nothing appended). Sealed in kMaxPointsPerChunk pieces.
@@ -134,8 +134,10 @@ class MetricBuffer {
 
   // Gives encoded blocks' column storage back for reuse, so a steady logger
   // does not fault in fresh pages every kMaxPointsPerChunk points. Keeps at
-  // most a few; `blocks` is left empty.
+  // most a few; `blocks` is left empty. Call PrepareForRecycling(blocks)
+  // first, outside the owner's lock: it does the O(points) part.
   void Recycle(std::vector<PendingColumns>& blocks);
+  static void PrepareForRecycling(std::vector<PendingColumns>& blocks);
 
   // TakePending, then EncodePending: every point, as chunks.
   absl::Status Drain(std::vector<SealedChunk>* out);
@@ -144,12 +146,27 @@ class MetricBuffer {
   size_t pending_points() const { return pending_points_; }
 
  private:
+  // A slot's open block is `columns` with every column sized
+  // kMaxPointsPerChunk (or all empty: no block yet), of which the first `n`
+  // points are logged. steps/timestamps_ms/values/cap cache the columns'
+  // data pointers and size for TryAppend.
   struct SlotData {
     std::string key;
     internal_codec::PointColumns columns;
+    size_t n = 0;
+    size_t cap = 0;
+    int64_t* steps = nullptr;
+    int64_t* timestamps_ms = nullptr;
+    double* values = nullptr;
   };
 
-  // Moves a full slot's columns to full_ and starts fresh ones.
+  // Gives `slot` an open block (a spare one if there is one) unless it has
+  // one.
+  void Open(SlotData& slot);
+  // Moves the slot's logged points out as a block (its columns cut to n);
+  // the slot is left without an open block.
+  PendingColumns Close(SlotData& slot);
+  // Moves a full slot's block to full_ and opens a fresh one.
   void SetAside(SlotData& slot);
 
   std::vector<SlotData> slots_;

@@ -264,6 +264,7 @@ absl::Status RunImpl::DrainInto(
   if (absl::Status s = EncodePending(pending, &sealed, threads); !s.ok()) {
     return s;
   }
+  MetricBuffer::PrepareForRecycling(pending);  // O(points): not under mu_
   {
     SpinLockHolder lock(&mu_);
     buffer_.Recycle(pending);

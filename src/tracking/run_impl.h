@@ -69,15 +69,13 @@ class RunImpl final : public Run {
   // appends nothing and returns false when the slow path must run (the run
   // ended, strict durability, a block to set aside, a large buffer).
   // `timestamp_ms` null means now.
-  // `tsc` is internal_env::MillisCache::ReadTsc() taken at the call.
   ABSL_ATTRIBUTE_ALWAYS_INLINE bool TryLogMetricAtSlot(
-      size_t slot, double value, int64_t step, const int64_t* timestamp_ms,
-      uint64_t tsc) {
+      size_t slot, double value, int64_t step, const int64_t* timestamp_ms) {
     if (commit_every_call_) return false;
     SpinLockHolder lock(&mu_);
     if (ended_) return false;
     const int64_t ts =
-        timestamp_ms != nullptr ? *timestamp_ms : clock_.NowAt(tsc);
+        timestamp_ms != nullptr ? *timestamp_ms : clock_.Now();
     return buffer_.TryAppend(slot, step, ts, value);
   }
 

@@ -382,6 +382,118 @@ def test_lean_path_argument_forms_and_errors(store):
         run.log_param("x", 1)
 
 
+def test_lean_path_steps_of_every_size(store):
+    """Steps are read in place for ints of up to two 30-bit digits and through
+    PyLong_AsLongLong beyond: every size round-trips exactly."""
+    steps = [0, 1, -1, 2**30 - 1, 2**30, -(2**30), 2**59, -(2**60) + 1,
+             2**60, 2**62, -(2**63), 2**63 - 1, np.int64(-7), np.int32(9), True]
+    with store.start_run() as run:
+        for s in steps:
+            run.log_metric("s", 1.0, step=s)
+        with pytest.raises(OverflowError):
+            run.log_metric("s", 1.0, step=2**63)
+        with pytest.raises(OverflowError):
+            run.log_metric("s", 1.0, step=-(2**63) - 1)
+    assert store.metric_history(run.id, "s")[0].tolist() == [int(s) for s in steps]
+
+
+def test_hot_methods_are_bound_builtins_without_a_cycle(store):
+    """log_metric/log_metrics are builtin functions bound to the run's core
+    (the call CPython specialises); they keep working while held, and a
+    dropped run is freed by reference counting alone."""
+    import gc
+    import weakref
+
+    run = store.start_run()
+    assert type(run.log_metric).__name__ == "builtin_function_or_method"
+    assert run.log_metric.__text_signature__ == "(key, value, step=0, timestamp=None)"
+    assert run.log_metrics.__text_signature__ == "(metrics, step=0, timestamp=None)"
+    assert "Appends one point" in run.log_metric.__doc__
+    log = run.log_metric
+    log("m", 1.0, step=1)
+    run.end()
+    with pytest.raises(sw.GateError):
+        log("m", 2.0, step=2)
+    with pytest.raises(AttributeError):
+        run.log_metric = print  # the C core owns these slots
+    with pytest.raises(AttributeError):
+        del run.log_metrics
+    run_id = run.id
+    ref = weakref.ref(run)
+    gc.disable()
+    try:
+        del run
+        assert ref() is None, "a Run was kept alive by a reference cycle"
+    finally:
+        gc.enable()
+    del log
+    assert store.metric_history(run_id, "m")[2].tolist() == [1.0]
+
+
+def test_default_timestamps_follow_the_clock(store):
+    """Without timestamp=, a point is stamped with the clock's millisecond:
+    never later than the call, at most 1 ms earlier (docs/tracking.md,
+    "Timestamps"; a few ms of slack for a loaded test machine), and never
+    going back within the run."""
+    with store.start_run() as run:
+        bounds = []
+        for i in range(30):  # slow logging: one point every ~3 ms
+            before = time.time_ns() // 1_000_000
+            run.log_metric("slow", 0.0, step=i)
+            bounds.append((before, time.time_ns() // 1_000_000))
+            time.sleep(0.003)
+        t0 = time.time_ns() // 1_000_000
+        for i in range(200_000):  # fast logging: through the clock thread
+            run.log_metric("fast", 0.0, step=i)
+        t1 = time.time_ns() // 1_000_000
+    stamps = store.metric_history(run.id, "slow")[1].tolist()
+    for (before, after), ts in zip(bounds, stamps):
+        assert before - 5 <= ts <= after, (before, ts, after)
+    fast = store.metric_history(run.id, "fast")[1]
+    assert fast.size == 200_000
+    assert t0 - 5 <= fast.min() and fast.max() <= t1
+    assert (np.diff(fast) >= 0).all(), "stamps went back"
+    if t1 - t0 >= 10:
+        assert np.unique(fast).size >= (t1 - t0) // 2, "stamps did not advance"
+
+
+_CLOCK_THREAD_PROBE = """
+import json, os, sys, time
+import slipway as sw
+store = sw.open(sys.argv[1])
+run = store.start_run()
+t0 = time.time_ns() // 1_000_000
+for i in range(100_000):
+    run.log_metric("m", 0.0, step=i)
+t1 = time.time_ns() // 1_000_000
+names = []
+for tid in os.listdir("/proc/self/task"):
+    with open(f"/proc/self/task/{tid}/comm") as f:
+        names.append(f.read().strip())
+run.end()
+ts = store.metric_history(run.id, "m")[1]
+print(json.dumps({"threads": names, "ok": bool(t0 - 5 <= ts.min() and ts.max() <= t1)}))
+"""
+
+
+@pytest.mark.parametrize("setting, expect_thread", [(None, True), ("off", False)])
+def test_clock_thread_runs_while_logging_unless_turned_off(tmp_path, setting, expect_thread):
+    import json
+
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python"))
+    env.pop("SLIPWAY_CLOCK_THREAD", None)
+    if setting is not None:
+        env["SLIPWAY_CLOCK_THREAD"] = setting
+    out = subprocess.run(
+        [sys.executable, "-c", _CLOCK_THREAD_PROBE, str(tmp_path / "c.db")],
+        env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert ("slipway-clock" in result["threads"]) == expect_thread, result["threads"]
+    assert result["ok"]
+
+
 def test_every_call_durability(tmp_path):
     store = sw.open(str(tmp_path / "e.db"), durability="every_call")
     run = store.start_run()

@@ -186,6 +186,7 @@ TEST(MetricBufferTest, RecycledColumnsAreReusedEmpty) {
   ASSERT_EQ(pending.size(), 2u);
   EXPECT_EQ(pending[0].columns.size(), kMaxPointsPerChunk);
   EXPECT_EQ(pending[1].columns.size(), 3u);
+  MetricBuffer::PrepareForRecycling(pending);
   b.Recycle(pending);
   EXPECT_TRUE(pending.empty());
   // The next full block comes from the recycled storage and holds only
