@@ -263,8 +263,10 @@ inline absl::Status Append(CoreObject* self, size_t slot, double value,
 // log_metric(key, value, step=0, timestamp=None)
 // flatten: every helper is inlined (GCC otherwise keeps some out of line;
 // measured ~1 ns of the call); what it inlines besides is on cold paths.
-__attribute__((flatten)) PyObject* LogMetric(PyObject* py_self, PyObject* const* args, Py_ssize_t nargs,
-                    PyObject* kwnames) {
+__attribute__((flatten)) PyObject* LogMetric(PyObject* py_self,
+                                             PyObject* const* args,
+                                             Py_ssize_t nargs,
+                                             PyObject* kwnames) {
   auto* self = reinterpret_cast<CoreObject*>(py_self);
   PyObject* a[4] = {nullptr, nullptr, nullptr, nullptr};
   if (!ParseLogMetricArgs("log_metric", args, nargs, kwnames, a)) {
@@ -351,10 +353,11 @@ PyObject* LogMetrics(PyObject* py_self, PyObject* const* args,
 
 PyObject* GetId(PyObject* py_self, void*) {
   CoreObject* core = reinterpret_cast<RunObject*>(py_self)->core;
-  if (core == nullptr || !CheckBound(core)) {
+  if (core == nullptr) {
     PyErr_SetString(PyExc_TypeError, "this Run is not bound to a store run");
     return nullptr;
   }
+  if (!CheckBound(core)) return nullptr;
   const std::string& id = core->state->run->id();
   return PyUnicode_FromStringAndSize(id.data(), static_cast<Py_ssize_t>(id.size()));
 }

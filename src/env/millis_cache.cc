@@ -115,7 +115,8 @@ int64_t MillisCache::Refresh() {
     return clock_->NowUnixMillis();
   }
   const uint64_t after = __rdtsc();
-  const int64_t ns = static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+  const int64_t ns =
+      static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
   ms_ = ns / 1'000'000;  // tv_sec >= 0 after 1970: truncation is floor
   const double rate = TicksPerNs(after, ns);
   if (rate <= 0) return ms_;

@@ -86,7 +86,8 @@ void TickClock::Loop() {
   ::prctl(PR_SET_NAME, "slipway-clock");
   ::prctl(PR_SET_TIMERSLACK, 10'000UL);  // wake within 10 us of a boundary
 #endif
-  int idle = 0;
+  int ticks = 0;       // in the current window of kWindowTicks
+  int read_ticks = 0;  // of those, ticks with a Read() since the previous
   for (;;) {
     timespec now;
     if (::clock_gettime(CLOCK_REALTIME, &now) != 0) {
@@ -94,22 +95,30 @@ void TickClock::Loop() {
       state_.store(kDisabled, std::memory_order_release);
       return;
     }
-    const int64_t ns = static_cast<int64_t>(now.tv_sec) * kNanosPerSecond + now.tv_nsec;
+    const int64_t ns =
+        static_cast<int64_t>(now.tv_sec) * kNanosPerSecond + now.tv_nsec;
     const int64_t ms = ns / kNanosPerMilli;  // floor: after 1970
     ms_.store(ms, std::memory_order_relaxed);
     if (touched_.load(std::memory_order_relaxed)) {
       touched_.store(false, std::memory_order_relaxed);
-      idle = 0;
-    } else if (++idle >= kIdleTicks) {
-      ms_.store(0, std::memory_order_relaxed);
-      int expected = kRunning;
-      if (state_.compare_exchange_strong(expected, kParked)) {
-        while (state_.load(std::memory_order_acquire) == kParked) {
-          state_.wait(kParked, std::memory_order_acquire);
+      ++read_ticks;
+    }
+    if (++ticks == kWindowTicks) {
+      const bool busy = read_ticks >= kMinReadTicks;
+      ticks = read_ticks = 0;
+      if (!busy) {
+        // Read in fewer than 1 ms of 10: reading the clock directly costs
+        // the readers less than these wakeups cost the machine.
+        ms_.store(0, std::memory_order_relaxed);
+        int expected = kRunning;
+        if (state_.compare_exchange_strong(expected, kParked)) {
+          while (state_.load(std::memory_order_acquire) == kParked) {
+            state_.wait(kParked, std::memory_order_acquire);
+          }
         }
+        touched_.store(false, std::memory_order_relaxed);
+        continue;  // publish at once
       }
-      idle = 0;
-      continue;  // publish at once
     }
     const int64_t next_ns = (ms + 1) * kNanosPerMilli;
     timespec next;

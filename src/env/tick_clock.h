@@ -8,10 +8,12 @@
 // CLOCK_REALTIME at every millisecond boundary and publishes the
 // millisecond; readers load it.
 //
-// The thread runs only while somebody reads: after kIdleTicks ticks without
-// a Read() it parks (Read() then returns 0 and the caller reads the clock
-// itself, calling Wake() when it reads often). So an idle process has no
-// wakeups, and a logging one has 1,000 a second (a few microseconds each).
+// The thread runs only while somebody reads often: at the end of each
+// window of kWindowTicks ticks in which fewer than kMinReadTicks ticks saw
+// a Read(), it parks (Read() then returns 0 and the caller reads the clock
+// itself, calling Wake() when it reads often again). So an idle process, or
+// one logging a point every few milliseconds, has no wakeups; a process
+// logging fast has 1,000 a second (a few microseconds each).
 //
 // A published value is never ahead of the clock. It trails it by the
 // thread's wake-up delay after each boundary (tens of microseconds) and,
@@ -59,10 +61,14 @@ class TickClock {
   void Wake();
 
   // Whether the thread is enabled for this process (SLIPWAY_CLOCK_THREAD).
-  bool enabled() const { return state_.load(std::memory_order_relaxed) != kDisabled; }
+  bool enabled() const {
+    return state_.load(std::memory_order_relaxed) != kDisabled;
+  }
 
-  // Ticks without a Read() after which the thread parks.
-  static constexpr int kIdleTicks = 100;
+  // The thread parks after a window of kWindowTicks ticks (ms) in which
+  // fewer than kMinReadTicks saw a Read().
+  static constexpr int kWindowTicks = 100;
+  static constexpr int kMinReadTicks = 10;
 
  private:
   enum State : int { kStopped, kRunning, kParked, kDisabled };
