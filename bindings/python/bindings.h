@@ -16,6 +16,9 @@ void RegisterValidateBindings(pybind11::module_& m);
 void RegisterEnvBindings(pybind11::module_& m);
 void RegisterBenchBindings(pybind11::module_& m);
 void RegisterStoreBindings(pybind11::module_& m);
+// The module-level log_metric(s) (active_run_loggers.cc): call after
+// RegisterStoreBindings.
+void RegisterActiveRunLoggers(pybind11::module_& m);
 // Adds methods to _slipway.Store: call after RegisterStoreBindings.
 void RegisterRegistryBindings(pybind11::module_& m);
 // Adds the endpoint, pipeline, feature and rollout methods to

@@ -14,6 +14,7 @@ PYBIND11_MODULE(_slipway, m) {
   slipway::python::RegisterEnvBindings(m);
   slipway::python::RegisterBenchBindings(m);
   slipway::python::RegisterStoreBindings(m);
+  slipway::python::RegisterActiveRunLoggers(m);
   slipway::python::RegisterRegistryBindings(m);
   slipway::python::RegisterRolloutBindings(m);
   slipway::python::RegisterRouterBindings(m);

@@ -260,16 +260,15 @@ inline absl::Status Append(CoreObject* self, size_t slot, double value,
   return s;
 }
 
-// log_metric(key, value, step=0, timestamp=None)
-// flatten: every helper is inlined (GCC otherwise keeps some out of line;
-// measured ~1 ns of the call); what it inlines besides is on cold paths.
-__attribute__((flatten)) PyObject* LogMetric(PyObject* py_self,
-                                             PyObject* const* args,
-                                             Py_ssize_t nargs,
-                                             PyObject* kwnames) {
-  auto* self = reinterpret_cast<CoreObject*>(py_self);
+// log_metric(key, value, step=0, timestamp=None) on the run of `self`;
+// `fn` names the function in argument errors. Its callers are flattened
+// (every helper inlined: GCC otherwise keeps some out of line, measured
+// ~1 ns of the call); what that inlines besides is on cold paths.
+inline PyObject* DoLogMetric(const char* fn, CoreObject* self,
+                             PyObject* const* args, Py_ssize_t nargs,
+                             PyObject* kwnames) {
   PyObject* a[4] = {nullptr, nullptr, nullptr, nullptr};
-  if (!ParseLogMetricArgs("log_metric", args, nargs, kwnames, a)) {
+  if (!ParseLogMetricArgs(fn, args, nargs, kwnames, a)) {
     return nullptr;
   }
   if (!CheckBound(self)) return nullptr;
@@ -294,12 +293,12 @@ __attribute__((flatten)) PyObject* LogMetric(PyObject* py_self,
 // log_metrics(metrics, step=0, timestamp=None): every key is resolved and
 // every value converted before the first append, so a bad key or value
 // appends nothing.
-PyObject* LogMetrics(PyObject* py_self, PyObject* const* args,
-                     Py_ssize_t nargs, PyObject* kwnames) {
-  auto* self = reinterpret_cast<CoreObject*>(py_self);
+PyObject* DoLogMetrics(const char* fn, CoreObject* self,
+                       PyObject* const* args, Py_ssize_t nargs,
+                       PyObject* kwnames) {
   PyObject* names[3] = {g_kw_metrics, g_kw[2], g_kw[3]};
   PyObject* a[3] = {nullptr, nullptr, nullptr};
-  if (!ParseArgsSlow("log_metrics", args, nargs, kwnames, names, 3, 1, a)) {
+  if (!ParseArgsSlow(fn, args, nargs, kwnames, names, 3, 1, a)) {
     return nullptr;
   }
   if (!CheckBound(self)) return nullptr;
@@ -349,6 +348,20 @@ PyObject* LogMetrics(PyObject* py_self, PyObject* const* args,
     }
   }
   Py_RETURN_NONE;
+}
+
+__attribute__((flatten)) PyObject* LogMetric(PyObject* py_self,
+                                             PyObject* const* args,
+                                             Py_ssize_t nargs,
+                                             PyObject* kwnames) {
+  return DoLogMetric("log_metric", reinterpret_cast<CoreObject*>(py_self),
+                     args, nargs, kwnames);
+}
+
+PyObject* LogMetrics(PyObject* py_self, PyObject* const* args,
+                     Py_ssize_t nargs, PyObject* kwnames) {
+  return DoLogMetrics("log_metrics", reinterpret_cast<CoreObject*>(py_self),
+                      args, nargs, kwnames);
 }
 
 PyObject* GetId(PyObject* py_self, void*) {
@@ -555,5 +568,39 @@ py::object NewRunObject(py::handle cls, std::shared_ptr<Run> run,
 }
 
 Run& RunOf(py::handle obj) { return *CheckRun(obj)->state->run; }
+
+namespace {
+
+// The core of `run`, or null with TypeError.
+CoreObject* CoreOf(PyObject* run) {
+  if (g_run_type == nullptr || !PyObject_TypeCheck(run, g_run_type)) {
+    PyErr_Format(PyExc_TypeError, "expected a slipway Run, not %.100s",
+                 Py_TYPE(run)->tp_name);
+    return nullptr;
+  }
+  CoreObject* core = reinterpret_cast<RunObject*>(run)->core;
+  if (core == nullptr) {
+    PyErr_SetString(PyExc_TypeError, "this Run is not bound to a store run");
+  }
+  return core;
+}
+
+}  // namespace
+
+__attribute__((flatten)) PyObject* CallLogMetric(const char* fn, PyObject* run,
+                                                 PyObject* const* args,
+                                                 Py_ssize_t nargs,
+                                                 PyObject* kwnames) {
+  CoreObject* core = CoreOf(run);
+  if (core == nullptr) return nullptr;
+  return DoLogMetric(fn, core, args, nargs, kwnames);
+}
+
+PyObject* CallLogMetrics(const char* fn, PyObject* run, PyObject* const* args,
+                         Py_ssize_t nargs, PyObject* kwnames) {
+  CoreObject* core = CoreOf(run);
+  if (core == nullptr) return nullptr;
+  return DoLogMetrics(fn, core, args, nargs, kwnames);
+}
 
 }  // namespace slipway::python

@@ -45,6 +45,15 @@ pybind11::object NewRunObject(pybind11::handle cls, std::shared_ptr<Run> run,
 // The Run held by `obj`; TypeError unless `obj` is a Run instance.
 Run& RunOf(pybind11::handle obj);
 
+// run.log_metric(*args) and run.log_metrics(*args) in vectorcall form, for
+// a caller that found the run itself (the module-level functions,
+// active_run_loggers.cc). `fn` names the function in argument errors.
+// TypeError unless `run` is a Run instance.
+PyObject* CallLogMetric(const char* fn, PyObject* run, PyObject* const* args,
+                        Py_ssize_t nargs, PyObject* kwnames);
+PyObject* CallLogMetrics(const char* fn, PyObject* run, PyObject* const* args,
+                         Py_ssize_t nargs, PyObject* kwnames);
+
 }  // namespace slipway::python
 
 #endif  // SLIPWAY_BINDINGS_PYTHON_RUN_FASTCALL_H_

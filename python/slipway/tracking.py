@@ -400,16 +400,12 @@ def end_run(status: str = "FINISHED") -> None:
     _require_active().end(status)
 
 
-def log_metric(key: str, value: float, step: int = 0, timestamp: Optional[int] = None) -> None:
-    """``active_run().log_metric(...)``; NotFoundError ``NO_ACTIVE_RUN`` if none."""
-    _require_active().log_metric(key, value, step, timestamp)
-
-
-def log_metrics(
-    metrics: Mapping[str, float], step: int = 0, timestamp: Optional[int] = None
-) -> None:
-    """``active_run().log_metrics(...)``; NotFoundError ``NO_ACTIVE_RUN`` if none."""
-    _require_active().log_metrics(metrics, step, timestamp)
+# log_metric(key, value, step=0, timestamp=None) and
+# log_metrics(metrics, step=0, timestamp=None): active_run().log_metric(...)
+# and active_run().log_metrics(...), NotFoundError NO_ACTIVE_RUN if none.
+# Builtin functions (bindings/python/active_run_loggers.cc): they read
+# `_active` and call the run's lean binding without a Python frame.
+log_metric, log_metrics = _slipway._active_run_loggers(_active, _require_active, "slipway")
 
 
 def log_param(key: str, value: Any) -> None:

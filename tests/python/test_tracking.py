@@ -160,6 +160,50 @@ def test_no_active_run_error():
         assert "start_run" in str(e.value)
 
 
+def test_module_level_log_metric_acts_on_each_contexts_active_run(store):
+    """sw.log_metric / sw.log_metrics are builtins reading the active run of
+    the calling context (thread, asyncio task) on every call."""
+    assert sw.log_metric.__text_signature__ == "(key, value, step=0, timestamp=None)"
+    assert sw.log_metrics.__text_signature__ == "(metrics, step=0, timestamp=None)"
+    assert sw.log_metric.__module__ == "slipway"
+    with store.start_run() as outer:
+        sw.log_metric("m", 1.0, step=1)
+        with store.start_run(nested=True) as inner:
+            sw.log_metric("m", 2.0, step=2)
+            sw.log_metrics({"m": 3.0, "n": 4.0}, step=3, timestamp=5)
+            other = {}
+
+            def in_thread():  # its own context: no active run there
+                try:
+                    sw.log_metric("m", 9.0)
+                except sw.NotFoundError as e:
+                    other["reason"] = e.reason
+
+            t = threading.Thread(target=in_thread)
+            t.start()
+            t.join()
+            assert other == {"reason": "NO_ACTIVE_RUN"}
+        sw.log_metric(key="m", value=5.0, step=4)
+        with pytest.raises(TypeError, match=r"log_metric\(\) missing required argument 'value'"):
+            sw.log_metric("m")
+        with pytest.raises(TypeError, match="log_metrics"):
+            sw.log_metrics({"m": 1.0}, bogus=1)
+    assert store.metric_history(outer.id, "m")[2].tolist() == [1.0, 5.0]
+    assert store.metric_history(inner.id, "m")[2].tolist() == [2.0, 3.0]
+    assert store.metric_history(inner.id, "n")[1].tolist() == [5]
+    with pytest.raises(sw.GateError):  # ended runs refuse, as run.log_metric
+        tok = tracking_active().set(outer)
+        try:
+            sw.log_metric("m", 1.0)
+        finally:
+            tracking_active().reset(tok)
+
+
+def tracking_active():
+    from slipway import tracking
+    return tracking._active
+
+
 def test_default_store_from_env(tmp_path, monkeypatch):
     import slipway.store as store_module
     monkeypatch.setattr(store_module, "_default", None)
