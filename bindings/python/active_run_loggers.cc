@@ -38,10 +38,8 @@ PyObject* ActiveRun(PyObject* py_self) {
   return PyObject_CallNoArgs(self->on_missing);
 }
 
-__attribute__((flatten)) PyObject* ActiveLogMetric(PyObject* py_self,
-                                                   PyObject* const* args,
-                                                   Py_ssize_t nargs,
-                                                   PyObject* kwnames) {
+PyObject* ActiveLogMetric(PyObject* py_self, PyObject* const* args,
+                          Py_ssize_t nargs, PyObject* kwnames) {
   PyObject* run = ActiveRun(py_self);
   if (run == nullptr) return nullptr;
   PyObject* result = CallLogMetric("log_metric", run, args, nargs, kwnames);

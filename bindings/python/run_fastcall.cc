@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/base/attributes.h"
+#include "absl/base/optimization.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "bindings/python/status_translation.h"
@@ -85,13 +86,9 @@ PyObject* g_kw_metrics = nullptr;
 
 // The slot of `key` for this run, through the cache. Sets a Python error
 // and returns false on failure.
-inline bool SlotOf(CoreObject* self, PyObject* key, size_t* slot) {
-  CacheEntry& e =
-      self->cache[(reinterpret_cast<uintptr_t>(key) >> 4) & (kCacheSize - 1)];
-  if (e.key == key) {
-    *slot = e.slot;
-    return true;
-  }
+// SlotOf on a cache miss: resolves and caches the key.
+ABSL_ATTRIBUTE_NOINLINE bool SlotOfMiss(CoreObject* self, CacheEntry& e,
+                                        PyObject* key, size_t* slot) {
   if (!PyUnicode_Check(key)) {
     PyErr_Format(PyExc_TypeError, "metric key must be str, not %.100s",
                  Py_TYPE(key)->tp_name);
@@ -113,8 +110,20 @@ inline bool SlotOf(CoreObject* self, PyObject* key, size_t* slot) {
   return true;
 }
 
+// A hit is one pointer compare, inline.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool SlotOf(CoreObject* self,
+                                                PyObject* key, size_t* slot) {
+  CacheEntry& e =
+      self->cache[(reinterpret_cast<uintptr_t>(key) >> 4) & (kCacheSize - 1)];
+  if (ABSL_PREDICT_TRUE(e.key == key)) {
+    *slot = e.slot;
+    return true;
+  }
+  return SlotOfMiss(self, e, key, slot);
+}
+
 inline bool ToDouble(PyObject* o, double* out) {
-  if (PyFloat_CheckExact(o)) {
+  if (ABSL_PREDICT_TRUE(PyFloat_CheckExact(o))) {
     *out = PyFloat_AS_DOUBLE(o);
     return true;
   }
@@ -126,21 +135,26 @@ inline bool ToInt64(PyObject* o, int64_t* out) {
   // An int of at most two digits (|v| < 2**60), read in place: the common
   // step. PyLong_AsLongLong is an out-of-line call through the PLT.
 #if PY_VERSION_HEX < 0x030C0000 && !defined(Py_LIMITED_API)
-  if (PyLong_CheckExact(o)) {
+  if (ABSL_PREDICT_TRUE(PyLong_CheckExact(o))) {
     const auto* v = reinterpret_cast<const PyLongObject*>(o);
     const Py_ssize_t size = Py_SIZE(o);
-    switch (size) {
-      case 0: *out = 0; return true;
-      case 1: *out = static_cast<int64_t>(v->ob_digit[0]); return true;
-      case -1: *out = -static_cast<int64_t>(v->ob_digit[0]); return true;
-      case 2:
-      case -2: {
-        const int64_t m = static_cast<int64_t>(v->ob_digit[0]) |
-                          (static_cast<int64_t>(v->ob_digit[1]) << PyLong_SHIFT);
-        *out = size > 0 ? m : -m;
-        return true;
-      }
-      default: break;
+    // Compares, not a switch: GCC makes the switch an indirect jump.
+    if (ABSL_PREDICT_TRUE(size == 1)) {
+      *out = static_cast<int64_t>(v->ob_digit[0]);
+      return true;
+    }
+    if (size == 0) {
+      *out = 0;
+      return true;
+    }
+    if (size >= -2 && size <= 2) {
+      const int64_t m =
+          size == -1 || size == 1
+              ? static_cast<int64_t>(v->ob_digit[0])
+              : static_cast<int64_t>(v->ob_digit[0]) |
+                    (static_cast<int64_t>(v->ob_digit[1]) << PyLong_SHIFT);
+      *out = size > 0 ? m : -m;
+      return true;
     }
   }
 #elif !defined(Py_LIMITED_API)
@@ -157,7 +171,7 @@ inline bool ToInt64(PyObject* o, int64_t* out) {
 
 // Reads optional `timestamp` (None or integer Unix milliseconds).
 inline bool ToTimestamp(PyObject* o, std::optional<int64_t>* out) {
-  if (o == nullptr || o == Py_None) return true;
+  if (ABSL_PREDICT_TRUE(o == nullptr || o == Py_None)) return true;
   int64_t v;
   if (!ToInt64(o, &v)) return false;
   *out = v;
@@ -224,14 +238,14 @@ bool ParseArgsSlow(const char* fn, PyObject* const* args, Py_ssize_t nargs,
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool ParseLogMetricArgs(
     const char* fn, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
     PyObject** slots) {
-  if (nargs == 2) {
+  if (ABSL_PREDICT_TRUE(nargs == 2)) {
     if (kwnames == nullptr) {
       slots[0] = args[0];
       slots[1] = args[1];
       return true;
     }
-    if (PyTuple_GET_SIZE(kwnames) == 1 &&
-        PyTuple_GET_ITEM(kwnames, 0) == g_kw[2]) {
+    if (ABSL_PREDICT_TRUE(PyTuple_GET_SIZE(kwnames) == 1 &&
+                          PyTuple_GET_ITEM(kwnames, 0) == g_kw[2])) {
       slots[0] = args[0];
       slots[1] = args[1];
       slots[2] = args[2];
@@ -242,7 +256,7 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool ParseLogMetricArgs(
 }
 
 inline bool CheckBound(CoreObject* self) {
-  if (self->impl != nullptr) return true;
+  if (ABSL_PREDICT_TRUE(self->impl != nullptr)) return true;
   PyErr_SetString(PyExc_TypeError, "this Run is not bound to a store run");
   return false;
 }
@@ -261,10 +275,11 @@ inline absl::Status Append(CoreObject* self, size_t slot, double value,
 }
 
 // log_metric(key, value, step=0, timestamp=None) on the run of `self`;
-// `fn` names the function in argument errors. Its callers are flattened
-// (every helper inlined: GCC otherwise keeps some out of line, measured
-// ~1 ns of the call); what that inlines besides is on cold paths.
-inline PyObject* DoLogMetric(const char* fn, CoreObject* self,
+// `fn` names the function in argument errors. Inlined into both callers.
+// (Not __attribute__((flatten)): under the wheel's -flto that inlines the
+// library's whole call graph below LogMetricAtSlot, and one LTO partition
+// then compiled for over 13 minutes.)
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline PyObject* DoLogMetric(const char* fn, CoreObject* self,
                              PyObject* const* args, Py_ssize_t nargs,
                              PyObject* kwnames) {
   PyObject* a[4] = {nullptr, nullptr, nullptr, nullptr};
@@ -280,7 +295,8 @@ inline PyObject* DoLogMetric(const char* fn, CoreObject* self,
   if (!ToTimestamp(a[3], &ts)) return nullptr;
   size_t slot;
   if (!SlotOf(self, a[0], &slot)) return nullptr;
-  if (self->impl->TryLogMetricAtSlot(slot, value, step, ts ? &*ts : nullptr)) {
+  if (ABSL_PREDICT_TRUE(self->impl->TryLogMetricAtSlot(
+          slot, value, step, ts ? &*ts : nullptr))) {
     Py_RETURN_NONE;
   }
   if (absl::Status s = Append(self, slot, value, step, ts); !s.ok()) {
@@ -350,10 +366,8 @@ PyObject* DoLogMetrics(const char* fn, CoreObject* self,
   Py_RETURN_NONE;
 }
 
-__attribute__((flatten)) PyObject* LogMetric(PyObject* py_self,
-                                             PyObject* const* args,
-                                             Py_ssize_t nargs,
-                                             PyObject* kwnames) {
+PyObject* LogMetric(PyObject* py_self, PyObject* const* args, Py_ssize_t nargs,
+                    PyObject* kwnames) {
   return DoLogMetric("log_metric", reinterpret_cast<CoreObject*>(py_self),
                      args, nargs, kwnames);
 }
@@ -587,10 +601,8 @@ CoreObject* CoreOf(PyObject* run) {
 
 }  // namespace
 
-__attribute__((flatten)) PyObject* CallLogMetric(const char* fn, PyObject* run,
-                                                 PyObject* const* args,
-                                                 Py_ssize_t nargs,
-                                                 PyObject* kwnames) {
+PyObject* CallLogMetric(const char* fn, PyObject* run, PyObject* const* args,
+                        Py_ssize_t nargs, PyObject* kwnames) {
   CoreObject* core = CoreOf(run);
   if (core == nullptr) return nullptr;
   return DoLogMetric(fn, core, args, nargs, kwnames);

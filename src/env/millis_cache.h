@@ -31,6 +31,7 @@
 #include <cstdint>
 
 #include "absl/base/attributes.h"
+#include "absl/base/optimization.h"
 #include "slipway/env.h"
 #include "src/env/tick_clock.h"
 
@@ -45,10 +46,10 @@ class MillisCache {
   explicit MillisCache(const Clock* clock);
 
   ABSL_ATTRIBUTE_ALWAYS_INLINE int64_t Now() {
-    if (trusted_reads_left_ > 0) {
+    if (ABSL_PREDICT_TRUE(trusted_reads_left_ > 0)) {
       --trusted_reads_left_;
       const int64_t ms = ReadTicker();
-      if (ms != 0) {  // 0: the thread parked since the last check
+      if (ABSL_PREDICT_TRUE(ms != 0)) {  // 0: the thread parked since the check
         if (ms > last_) last_ = ms;
         return last_;
       }

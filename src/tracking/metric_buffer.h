@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "absl/base/attributes.h"
+#include "absl/base/optimization.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "slipway/tracking.h"
@@ -107,11 +108,15 @@ class MetricBuffer {
                                              double value) {
     SlotData& s = slots_[slot];
     // cap is 0 without an open block, else kMaxPointsPerChunk.
-    if (s.n + 1 >= s.cap || pending_points_ >= kMaxPendingFast) return false;
-    s.steps[s.n] = step;
-    s.timestamps_ms[s.n] = timestamp_ms;
-    s.values[s.n] = value;
-    ++s.n;
+    if (ABSL_PREDICT_FALSE(s.n + 1 >= s.cap ||
+                           pending_points_ >= kMaxPendingFast)) {
+      return false;
+    }
+    const size_t n = s.n;  // a local: the int64_t stores may alias size_t
+    s.steps[n] = step;
+    s.timestamps_ms[n] = timestamp_ms;
+    s.values[n] = value;
+    s.n = n + 1;
     ++pending_points_;
     return true;
   }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/base/attributes.h"
+#include "absl/base/optimization.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "slipway/store.h"
@@ -71,11 +72,12 @@ class RunImpl final : public Run {
   // `timestamp_ms` null means now.
   ABSL_ATTRIBUTE_ALWAYS_INLINE bool TryLogMetricAtSlot(
       size_t slot, double value, int64_t step, const int64_t* timestamp_ms) {
-    if (commit_every_call_) return false;
+    if (ABSL_PREDICT_FALSE(commit_every_call_)) return false;
     SpinLockHolder lock(&mu_);
-    if (ended_) return false;
-    const int64_t ts =
-        timestamp_ms != nullptr ? *timestamp_ms : clock_.Now();
+    if (ABSL_PREDICT_FALSE(ended_)) return false;
+    const int64_t ts = ABSL_PREDICT_TRUE(timestamp_ms == nullptr)
+                           ? clock_.Now()
+                           : *timestamp_ms;
     return buffer_.TryAppend(slot, step, ts, value);
   }
 

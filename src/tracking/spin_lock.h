@@ -12,6 +12,7 @@
 #include <atomic>
 #include <thread>
 
+#include "absl/base/attributes.h"
 #include "absl/base/thread_annotations.h"
 
 namespace slipway::internal_tracking {
@@ -27,7 +28,8 @@ class ABSL_LOCKABLE SpinLock {
   }
 
  private:
-  void LockSlow() {
+  // Out of line: the uncontended Lock() is the hot path.
+  ABSL_ATTRIBUTE_NOINLINE void LockSlow() {
     for (int spins = 0;; ++spins) {
       while (held_.load(std::memory_order_relaxed)) {
         if (++spins > 100) {
