@@ -38,28 +38,28 @@ PyObject* ActiveRun(PyObject* py_self) {
   return PyObject_CallNoArgs(self->on_missing);
 }
 
-PyObject* ActiveLogMetric(PyObject* py_self, PyObject* const* args,
-                          Py_ssize_t nargs, PyObject* kwnames) {
+// `call` (CallLogMetric or CallLogMetrics) on the active run.
+template <PyObject* (*call)(const char*, PyObject*, PyObject* const*,
+                            Py_ssize_t, PyObject*),
+          const char* kName>
+PyObject* OnActiveRun(PyObject* py_self, PyObject* const* args,
+                      Py_ssize_t nargs, PyObject* kwnames) {
   PyObject* run = ActiveRun(py_self);
   if (run == nullptr) return nullptr;
-  PyObject* result = CallLogMetric("log_metric", run, args, nargs, kwnames);
+  PyObject* result = call(kName, run, args, nargs, kwnames);
   Py_DECREF(run);
   return result;
 }
 
-PyObject* ActiveLogMetrics(PyObject* py_self, PyObject* const* args,
-                           Py_ssize_t nargs, PyObject* kwnames) {
-  PyObject* run = ActiveRun(py_self);
-  if (run == nullptr) return nullptr;
-  PyObject* result = CallLogMetrics("log_metrics", run, args, nargs, kwnames);
-  Py_DECREF(run);
-  return result;
-}
+constexpr char kLogMetric[] = "log_metric";
+constexpr char kLogMetrics[] = "log_metrics";
+constexpr auto ActiveLogMetric = &OnActiveRun<&CallLogMetric, kLogMetric>;
+constexpr auto ActiveLogMetrics = &OnActiveRun<&CallLogMetrics, kLogMetrics>;
 
 PyMethodDef kFunctions[] = {
     {"log_metric",
      reinterpret_cast<PyCFunction>(
-         reinterpret_cast<void (*)()>(&ActiveLogMetric)),
+         reinterpret_cast<void (*)()>(ActiveLogMetric)),
      METH_FASTCALL | METH_KEYWORDS,
      "log_metric(key, value, step=0, timestamp=None)\n--\n\n"
      "active_run().log_metric(...): appends one point to metric `key` of\n"
@@ -67,7 +67,7 @@ PyMethodDef kFunctions[] = {
      "(reason NO_ACTIVE_RUN) when there is none."},
     {"log_metrics",
      reinterpret_cast<PyCFunction>(
-         reinterpret_cast<void (*)()>(&ActiveLogMetrics)),
+         reinterpret_cast<void (*)()>(ActiveLogMetrics)),
      METH_FASTCALL | METH_KEYWORDS,
      "log_metrics(metrics, step=0, timestamp=None)\n--\n\n"
      "active_run().log_metrics(...): one point per key of the mapping, at\n"

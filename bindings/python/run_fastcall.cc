@@ -279,9 +279,9 @@ inline absl::Status Append(CoreObject* self, size_t slot, double value,
 // (Not __attribute__((flatten)): under the wheel's -flto that inlines the
 // library's whole call graph below LogMetricAtSlot, and one LTO partition
 // then compiled for over 13 minutes.)
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline PyObject* DoLogMetric(const char* fn, CoreObject* self,
-                             PyObject* const* args, Py_ssize_t nargs,
-                             PyObject* kwnames) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline PyObject* DoLogMetric(
+    const char* fn, CoreObject* self, PyObject* const* args, Py_ssize_t nargs,
+    PyObject* kwnames) {
   PyObject* a[4] = {nullptr, nullptr, nullptr, nullptr};
   if (!ParseLogMetricArgs(fn, args, nargs, kwnames, a)) {
     return nullptr;
@@ -378,13 +378,27 @@ PyObject* LogMetrics(PyObject* py_self, PyObject* const* args,
                       args, nargs, kwnames);
 }
 
-PyObject* GetId(PyObject* py_self, void*) {
-  CoreObject* core = reinterpret_cast<RunObject*>(py_self)->core;
-  if (core == nullptr) {
-    PyErr_SetString(PyExc_TypeError, "this Run is not bound to a store run");
+// The core of `run`, or null with TypeError unless `run` is a Run bound
+// to a store run.
+CoreObject* CoreOf(PyObject* run) {
+  if (g_run_type == nullptr || !PyObject_TypeCheck(run, g_run_type)) {
+    PyErr_Format(PyExc_TypeError, "expected a slipway Run, not %.100s",
+                 Py_TYPE(run)->tp_name);
     return nullptr;
   }
-  if (!CheckBound(core)) return nullptr;
+  CoreObject* core = reinterpret_cast<RunObject*>(run)->core;
+  if (core == nullptr || !CheckBound(core)) {
+    if (core == nullptr) {
+      PyErr_SetString(PyExc_TypeError, "this Run is not bound to a store run");
+    }
+    return nullptr;
+  }
+  return core;
+}
+
+PyObject* GetId(PyObject* py_self, void*) {
+  CoreObject* core = CoreOf(py_self);
+  if (core == nullptr) return nullptr;
   const std::string& id = core->state->run->id();
   return PyUnicode_FromStringAndSize(id.data(), static_cast<Py_ssize_t>(id.size()));
 }
@@ -501,14 +515,8 @@ PyObject* LookUpInMro(PyTypeObject* type, PyObject* name) {
 }
 
 CoreObject* CheckRun(py::handle obj) {
-  if (g_run_type == nullptr ||
-      !PyObject_TypeCheck(obj.ptr(), g_run_type)) {
-    throw py::type_error("expected a slipway Run");
-  }
-  CoreObject* core = reinterpret_cast<RunObject*>(obj.ptr())->core;
-  if (core == nullptr || core->impl == nullptr) {
-    throw py::type_error("this Run is not bound to a store run");
-  }
+  CoreObject* core = CoreOf(obj.ptr());
+  if (core == nullptr) throw py::error_already_set();
   return core;
 }
 
@@ -582,24 +590,6 @@ py::object NewRunObject(py::handle cls, std::shared_ptr<Run> run,
 }
 
 Run& RunOf(py::handle obj) { return *CheckRun(obj)->state->run; }
-
-namespace {
-
-// The core of `run`, or null with TypeError.
-CoreObject* CoreOf(PyObject* run) {
-  if (g_run_type == nullptr || !PyObject_TypeCheck(run, g_run_type)) {
-    PyErr_Format(PyExc_TypeError, "expected a slipway Run, not %.100s",
-                 Py_TYPE(run)->tp_name);
-    return nullptr;
-  }
-  CoreObject* core = reinterpret_cast<RunObject*>(run)->core;
-  if (core == nullptr) {
-    PyErr_SetString(PyExc_TypeError, "this Run is not bound to a store run");
-  }
-  return core;
-}
-
-}  // namespace
 
 PyObject* CallLogMetric(const char* fn, PyObject* run, PyObject* const* args,
                         Py_ssize_t nargs, PyObject* kwnames) {

@@ -48,7 +48,7 @@ class MillisCache {
   ABSL_ATTRIBUTE_ALWAYS_INLINE int64_t Now() {
     if (ABSL_PREDICT_TRUE(trusted_reads_left_ > 0)) {
       --trusted_reads_left_;
-      const int64_t ms = ReadTicker();
+      const int64_t ms = ticker_->Read();
       if (ABSL_PREDICT_TRUE(ms != 0)) {  // 0: the thread parked since the check
         if (ms > last_) last_ = ms;
         return last_;
@@ -66,7 +66,6 @@ class MillisCache {
   static constexpr int kMaxHits = 1 << 16;
 
  private:
-  ABSL_ATTRIBUTE_ALWAYS_INLINE int64_t ReadTicker() { return ticker_->Read(); }
   // Reads the clock, judges the TickClock by it and returns the reading.
   int64_t Check();
   // The clock, through the TSC cache where it applies.
